@@ -1,0 +1,1 @@
+"""Inspection actions: findings from inspection reports, tracked to done."""

@@ -1,0 +1,77 @@
+"""The `actions` command line: translates arguments into service calls and results into text.
+
+User errors (:class:`ActionsError`) end as one line on stderr and exit code 2 (bad input) or 1
+(runtime failure); a traceback only with ``--debug``. Commands live in the modules of this
+package, grouped by what they do; each registers itself on :data:`app`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from sqlmodel import Session
+
+from actions import db
+
+app = typer.Typer(
+    name="actions",
+    help="Turn inspection reports into tracked actions; chase, escalate and report progress.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+people_app = typer.Typer(
+    help="The directory of people who own actions or receive messages.", no_args_is_help=True
+)
+app.add_typer(people_app, name="people")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", metavar="YYYY-MM-DD", help="Act as of this date (default: today)."),
+]
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+@contextmanager
+def database() -> Iterator[Session]:
+    """A unit of work on an initialised database."""
+    db.require_schema()
+    with db.session_scope() as session:
+        yield session
+
+
+def fitted_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> Table:
+    """Every column but the last keeps its full width; the last (free text) is cut to fit."""
+    widths = [
+        max([len(headers[i])] + [len(Text.from_markup(r[i]).plain) for r in rows])
+        for i in range(len(headers) - 1)
+    ]
+    room = out.width - sum(widths) - 3 * len(headers) - 1
+    table = Table(*headers)
+    for column, width in zip(table.columns, widths, strict=False):
+        column.no_wrap, column.min_width = True, width
+    last = table.columns[-1]
+    last.no_wrap, last.overflow, last.max_width = True, "ellipsis", max(room, 10)
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def rag_cell(rag: str) -> str:
+    colours = {"red": "[bold red]red[/]", "amber": "[yellow]amber[/]", "green": "[green]green[/]"}
+    return colours.get(rag, "—")

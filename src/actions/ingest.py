@@ -1,0 +1,411 @@
+"""Ingest: a report file becomes an inspection, its findings, and one action per finding.
+
+Planning is separate from writing so that ``--dry-run`` shows exactly what would happen.
+Re-ingesting the same file is a no-op; a revised version (same body and title, new hash) adds new
+findings and supersedes vanished ones, never duplicating or deleting an action.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from actions import audit
+from actions.assignment import Assigner
+from actions.errors import UserInputError
+from actions.models import OPEN_STATUSES, Action, Finding, Inspection, Kind, Person, Status
+from actions.policy import Policy, add_months
+from actions.refs import action_ref, inspection_code, short_title
+
+_NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "eighteen": 18,
+    "twenty-four": 24,
+}
+_RELATIVE = re.compile(
+    r"within\s+(?P<n>\d+|[a-z-]+)\s+(?P<unit>day|week|month|year)s?", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class InspectionMeta:
+    body: str
+    inspectorate: str | None = None
+    title: str | None = None
+    published: date | None = None
+    next_inspection: date | None = None
+
+
+@dataclass
+class PlannedAction:
+    ref: str
+    kind: str
+    title: str
+    deadline: date | None
+    owner_email: str | None
+    finding_index: int
+
+
+@dataclass
+class IngestPlan:
+    source: str
+    sha256: str
+    outcome: str  # "new", "revision" or "unchanged"
+    inspection_code: str
+    inspection_title: str
+    new_actions: list[PlannedAction] = field(default_factory=list)
+    kept: int = 0
+    superseded_refs: list[str] = field(default_factory=list)
+    findings: list[Any] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    existing_inspection_id: int | None = None
+
+    @property
+    def unassigned(self) -> list[str]:
+        return [a.ref for a in self.new_actions if a.owner_email is None]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "file": self.source,
+            "sha256": self.sha256,
+            "outcome": self.outcome,
+            "inspection": self.inspection_code,
+            "title": self.inspection_title,
+            "findings": len(self.findings),
+            "created": [a.ref for a in self.new_actions],
+            "kept": self.kept,
+            "superseded": self.superseded_refs,
+            "unassigned": self.unassigned,
+        }
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def normalised(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def relative_due(due_text: str | None, published: date | None) -> date | None:
+    """ "Within six months" of publication; "immediately" means within a month."""
+    if not due_text or not published:
+        return None
+    lowered = due_text.lower()
+    if "immediate" in lowered:
+        return add_months(published, 1)
+    match = _RELATIVE.search(lowered)
+    if not match:
+        return None
+    raw = match.group("n")
+    n = int(raw) if raw.isdigit() else _NUMBER_WORDS.get(raw)
+    if n is None:
+        return None
+    unit = match.group("unit")
+    if unit == "day":
+        return published + timedelta(days=n)
+    if unit == "week":
+        return published + timedelta(weeks=n)
+    return add_months(published, n * (12 if unit == "year" else 1))
+
+
+def _year(meta: InspectionMeta, programme: str) -> int | None:
+    """The programme's year ("PEEL 2018") names an inspection better than its publication date."""
+    match = re.search(r"(19|20)\d{2}", programme or "")
+    if match:
+        return int(match.group(0))
+    return meta.published.year if meta.published else None
+
+
+def plan_ingest(session: Session, path: Path, meta: InspectionMeta, policy: Policy) -> IngestPlan:
+    from actions.extract import extract_file
+
+    sha = sha256_of(path)
+    same = session.execute(
+        select(Inspection).where(col(Inspection.sha256) == sha)
+    ).scalar_one_or_none()
+    if same is not None:
+        return IngestPlan(str(path), sha, "unchanged", same.code, same.title)
+    report = extract_file(path)
+    if not report.findings:
+        raise UserInputError(f"no findings found in {path}")
+    title = meta.title or report.title or path.stem.replace("_", " ")
+    programme = report.programme or ""
+    resolved = InspectionMeta(
+        body=meta.body,
+        inspectorate=meta.inspectorate or report.inspectorate or "HMICFRS",
+        title=title,
+        published=meta.published or report.published,
+        next_inspection=meta.next_inspection,
+    )
+    previous = session.execute(
+        select(Inspection).where(col(Inspection.body) == meta.body, col(Inspection.title) == title)
+    ).scalar_one_or_none()
+    if previous is not None:
+        return _plan_revision(session, path, sha, previous, report.findings, resolved, policy)
+    taken = set(session.execute(select(col(Inspection.code))).scalars())
+    code = inspection_code(meta.body, _year(resolved, programme), taken)
+    plan = IngestPlan(
+        str(path),
+        sha,
+        "new",
+        code,
+        title,
+        findings=list(report.findings),
+        meta={**resolved.__dict__, "programme": programme},
+    )
+    plan.new_actions = _plan_actions(
+        session, code, report.findings, range(len(report.findings)), resolved, policy, Counter()
+    )
+    return plan
+
+
+def _plan_actions(
+    session: Session,
+    code: str,
+    findings: list[Any],
+    indexes: Any,
+    meta: InspectionMeta,
+    policy: Policy,
+    numbers: Counter[str],
+) -> list[PlannedAction]:
+    assigner = _assigner(session, policy)
+    emails = {v: k for k, v in assigner.person_ids.items()}
+    planned = []
+    for index in indexes:
+        finding = findings[index]
+        numbers[finding.kind] += 1
+        owner_id = assigner.owner_for(finding.kind, finding.text, finding.question)
+        planned.append(
+            PlannedAction(
+                ref=action_ref(code, finding.kind, numbers[finding.kind]),
+                kind=finding.kind,
+                title=short_title(finding.text),
+                deadline=_deadline(findings, index, meta, policy),
+                owner_email=emails.get(owner_id) if owner_id else None,
+                finding_index=index,
+            )
+        )
+    return planned
+
+
+def _deadline(findings: list[Any], index: int, meta: InspectionMeta, policy: Policy) -> date | None:
+    finding = findings[index]
+    parent = findings[finding.parent] if finding.parent is not None else None
+    for candidate in (finding, parent):
+        if candidate is None:
+            continue
+        due = candidate.due or relative_due(candidate.due_text, meta.published)
+        if due:
+            return due
+    return policy.default_deadline(meta.published, meta.next_inspection)
+
+
+def _assigner(session: Session, policy: Policy) -> Assigner:
+    if not policy.assignment:
+        return Assigner((), {})
+    owners = {rule.owner.strip().lower() for rule in policy.assignment}
+    found: dict[str, int] = dict(
+        session.execute(
+            select(col(Person.email), col(Person.id)).where(col(Person.email).in_(owners))  # type: ignore[attr-defined]
+        )
+        .tuples()
+        .all()
+    )
+    missing = sorted(owners - set(found))
+    if missing:
+        raise UserInputError(
+            f"assignment rules name unknown people: {', '.join(missing)} "
+            "(add them with `actions people import`)"
+        )
+    return Assigner(policy.assignment, found)
+
+
+def _plan_revision(
+    session: Session,
+    path: Path,
+    sha: str,
+    inspection: Inspection,
+    findings: list[Any],
+    meta: InspectionMeta,
+    policy: Policy,
+) -> IngestPlan:
+    rows = session.execute(
+        select(Finding, Action)
+        .join(Action, col(Action.finding_id) == Finding.id)  # type: ignore[arg-type]
+        .where(col(Finding.inspection_id) == inspection.id)
+    ).all()
+    by_text = {(f.kind, normalised(f.text)): a for f, a in rows}
+    new_indexes = [i for i, f in enumerate(findings) if (f.kind, normalised(f.text)) not in by_text]
+    current = {(f.kind, normalised(f.text)) for f in findings}
+    vanished = [
+        a.ref
+        for f, a in rows
+        if (f.kind, normalised(f.text)) not in current and a.status in OPEN_STATUSES
+    ]
+    numbers: Counter[str] = Counter()
+    for finding, _ in rows:
+        numbers[finding.kind] += 1
+    plan = IngestPlan(
+        str(path),
+        sha,
+        "revision",
+        inspection.code,
+        inspection.title,
+        findings=list(findings),
+        kept=len(findings) - len(new_indexes),
+        superseded_refs=vanished,
+        existing_inspection_id=inspection.id,
+        meta={**meta.__dict__},
+    )
+    plan.new_actions = _plan_actions(
+        session, inspection.code, findings, new_indexes, meta, policy, numbers
+    )
+    return plan
+
+
+def apply_plan(session: Session, plan: IngestPlan, *, actor: str = audit.SYSTEM_ACTOR) -> None:
+    """Write what :func:`plan_ingest` planned, in the caller's transaction."""
+    if plan.outcome == "unchanged":
+        return
+    inspection = _inspection_for(session, plan, actor)
+    assert inspection.id is not None
+    _write_actions(session, inspection.id, plan, actor)
+    _supersede(session, plan, actor)
+
+
+def _inspection_for(session: Session, plan: IngestPlan, actor: str) -> Inspection:
+    """The inspection a plan writes into: a new one, or the revised one (its new hash audited)."""
+    if plan.existing_inspection_id is None:
+        inspection = Inspection(
+            code=plan.inspection_code,
+            body=plan.meta["body"],
+            inspectorate=plan.meta["inspectorate"] or "HMICFRS",
+            title=plan.inspection_title,
+            programme=plan.meta.get("programme", ""),
+            published=plan.meta["published"],
+            next_inspection=plan.meta["next_inspection"],
+            source_file=Path(plan.source).name,
+            sha256=plan.sha256,
+        )
+        session.add(inspection)
+        session.flush()
+        return inspection
+    existing = session.get(Inspection, plan.existing_inspection_id)
+    assert existing is not None
+    audit.record(
+        session,
+        actor=actor,
+        entity="inspection",
+        entity_id=plan.existing_inspection_id,
+        field="sha256",
+        old=existing.sha256,
+        new=plan.sha256,
+        reason=plan.source,
+    )
+    existing.sha256 = plan.sha256
+    existing.source_file = Path(plan.source).name
+    return existing
+
+
+def _write_actions(session: Session, inspection_id: int, plan: IngestPlan, actor: str) -> None:
+    seq_base = session.execute(
+        select(func.coalesce(func.max(Finding.seq), 0)).where(
+            col(Finding.inspection_id) == inspection_id
+        )
+    ).scalar_one()
+    owners: dict[str, int] = (
+        dict(session.execute(select(col(Person.email), col(Person.id))).tuples().all())
+        if any(a.owner_email for a in plan.new_actions)
+        else {}
+    )
+    finding_ids: dict[int, int] = {}
+    for offset, planned in enumerate(plan.new_actions, start=1):
+        source = plan.findings[planned.finding_index]
+        finding = Finding(
+            inspection_id=inspection_id,
+            seq=seq_base + offset,
+            kind=Kind(source.kind).value,
+            text=source.text,
+            reference=source.reference,
+            question=source.question,
+            judgement=source.judgement,
+            due=source.due,
+            due_text=source.due_text,
+            carried_over=source.carried_over,
+            parts=list(source.parts),
+            source_refs=list(source.source_refs),
+            parent_id=finding_ids.get(source.parent) if source.parent is not None else None,
+        )
+        session.add(finding)
+        session.flush()
+        assert finding.id is not None
+        finding_ids[planned.finding_index] = finding.id
+        action = Action(
+            ref=planned.ref,
+            inspection_id=inspection_id,
+            finding_id=finding.id,
+            title=planned.title,
+            owner_id=owners.get(planned.owner_email or ""),
+            deadline=planned.deadline,
+            original_deadline=planned.deadline,
+        )
+        session.add(action)
+        session.flush()
+        assert action.id is not None
+        audit.record(
+            session,
+            actor=actor,
+            entity="action",
+            entity_id=action.id,
+            action_id=action.id,
+            field="created",
+            new=action.ref,
+            reason=f"ingested from {Path(plan.source).name}",
+        )
+
+
+def _supersede(session: Session, plan: IngestPlan, actor: str) -> None:
+    if not plan.superseded_refs:
+        return
+    actions = session.execute(
+        select(Action).where(col(Action.ref).in_(plan.superseded_refs))  # type: ignore[attr-defined]
+    ).scalars()
+    for action in actions:
+        assert action.id is not None
+        audit.record(
+            session,
+            actor=actor,
+            entity="action",
+            entity_id=action.id,
+            action_id=action.id,
+            field="status",
+            old=action.status,
+            new=Status.SUPERSEDED.value,
+            reason=f"finding no longer in the revised report {Path(plan.source).name}",
+        )
+        action.status = Status.SUPERSEDED.value
+        action.escalation_level = 0

@@ -1,0 +1,167 @@
+"""The chasing policy (SPEC section 8) with its defaults, loaded from an optional TOML file.
+
+Every key is optional; unknown keys and wrong types are refused with a message naming the key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from actions.assignment import AssignmentRule
+from actions.errors import ConfigError
+from actions.rag import RagRules
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ChasePolicy(_Section):
+    #: An open action with no update for this many days is due an update request.
+    update_cadence_days: int = Field(30, ge=1, le=365)
+    #: Deadline reminders this many days before the deadline.
+    reminder_days_before: tuple[int, ...] = (14, 7, 1)
+    #: Send only on working days (weekends and bank holidays skipped).
+    working_days_only: bool = True
+    #: Bank-holiday calendar: england, wales, scotland or northern_ireland.
+    calendar: Literal["england", "wales", "scotland", "northern_ireland"] = "england"
+
+    @model_validator(mode="after")
+    def _positive_offsets(self) -> ChasePolicy:
+        if any(d < 0 or d > 365 for d in self.reminder_days_before):
+            raise ValueError("reminder_days_before must hold days between 0 and 365")
+        return self
+
+
+class EscalationLevel(_Section):
+    level: int = Field(ge=1, le=3)
+    days_overdue: int = Field(ge=1, le=3650)
+    to: Literal["owner", "manager", "sro"]
+
+
+DEFAULT_LEVELS = (
+    EscalationLevel(level=1, days_overdue=1, to="owner"),
+    EscalationLevel(level=2, days_overdue=7, to="manager"),
+    EscalationLevel(level=3, days_overdue=21, to="sro"),
+)
+
+
+class EscalationPolicy(_Section):
+    levels: tuple[EscalationLevel, ...] = DEFAULT_LEVELS
+    #: A level repeats at most this often.
+    repeat_days: int = Field(7, ge=1, le=365)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EscalationPolicy:
+        days = [lvl.days_overdue for lvl in self.levels]
+        if days != sorted(days) or len({lvl.level for lvl in self.levels}) != len(self.levels):
+            raise ValueError("levels must have distinct numbers and rising days_overdue")
+        return self
+
+
+class RagPolicy(_Section):
+    amber_within_days: int = Field(14, ge=0, le=365)
+    amber_below_progress: int = Field(75, ge=0, le=100)
+
+
+class DeadlinePolicy(_Section):
+    """The deadline of an action whose finding states none."""
+
+    default: Literal["before_next_inspection", "after_publication"] = "after_publication"
+    weeks_before_next_inspection: int = Field(8, ge=0, le=520)
+    months_after_publication: int = Field(6, ge=1, le=120)
+
+
+class DeliveryPolicy(_Section):
+    max_attempts: int = Field(5, ge=1, le=50)
+    #: First retry after this many seconds, doubling each time.
+    backoff_seconds: int = Field(60, ge=1, le=86400)
+    #: Messages per second per channel (0 = unlimited).
+    rate_per_second: float = Field(0, ge=0)
+    #: How long a deliverer may hold a claimed message before others may take it.
+    lease_seconds: int = Field(300, ge=10, le=86400)
+
+
+class ReportPolicy(_Section):
+    #: The pre-inspection pack is produced this many weeks before the next inspection.
+    pack_weeks_before: int = Field(12, ge=1, le=104)
+    #: Days of history the readiness forecast uses for its completion rate.
+    forecast_window_days: int = Field(90, ge=7, le=3650)
+
+
+class Policy(_Section):
+    chase: ChasePolicy = ChasePolicy()
+    escalation: EscalationPolicy = EscalationPolicy()
+    rag: RagPolicy = RagPolicy()
+    deadlines: DeadlinePolicy = DeadlinePolicy()
+    delivery: DeliveryPolicy = DeliveryPolicy()
+    report: ReportPolicy = ReportPolicy()
+    assignment: tuple[AssignmentRule, ...] = ()
+
+    def rag_rules(self) -> RagRules:
+        return RagRules(
+            amber_within_days=self.rag.amber_within_days,
+            amber_below_progress=self.rag.amber_below_progress,
+            update_cadence_days=self.chase.update_cadence_days,
+        )
+
+    def default_deadline(self, published: date | None, next_inspection: date | None) -> date | None:
+        rule = self.deadlines
+        if rule.default == "before_next_inspection" and next_inspection:
+            return next_inspection - timedelta(weeks=rule.weeks_before_next_inspection)
+        if published:
+            return add_months(published, rule.months_after_publication)
+        if next_inspection:
+            return next_inspection - timedelta(weeks=rule.weeks_before_next_inspection)
+        return None
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def parse_policy(text: str, source: str) -> Policy:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML ({exc})") from None
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        key = ".".join(str(p) for p in problem["loc"]) or "(top level)"
+        raise ConfigError(f"{source}: {key}: {problem['msg']}") from None
+
+
+def load_policy(path: Path | None = None) -> Policy:
+    """The policy from ``path``, ``ACTIONS_CONFIG``, ``./actions.toml``, or the defaults."""
+    from actions.settings import get_settings
+
+    path = path or get_settings().policy_path()
+    if path is None:
+        return Policy()
+    return _load_file(str(path.resolve()) if path.exists() else str(path))
+
+
+@lru_cache(maxsize=4)
+def _load_file(path: str) -> Policy:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"ACTIONS_CONFIG: {path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"ACTIONS_CONFIG: {path}: cannot read ({type(exc).__name__})") from None
+    return parse_policy(text, path)

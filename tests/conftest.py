@@ -1,0 +1,119 @@
+"""Test fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL comes from ``ACTIONS_TEST_POSTGRES_URL`` (default: the local server on 127.0.0.1:5432,
+database ``test``). If it cannot be reached the run fails: a green run must mean both databases
+were tested. ``ACTIONS_TEST_POSTGRES_URL=none`` opts out explicitly (SQLite only).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+
+from actions import db
+from actions.settings import reset_settings
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PG_ADMIN_URL = os.environ.get("ACTIONS_TEST_POSTGRES_URL", DEFAULT_PG)
+PG_ENABLED = PG_ADMIN_URL.lower() not in {"", "none", "off"}
+BACKENDS = ["sqlite", "postgresql"] if PG_ENABLED else ["sqlite"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No test sees the developer's settings, policy file or working directory."""
+    for key in list(os.environ):
+        if key.startswith("ACTIONS_") and key != "ACTIONS_TEST_POSTGRES_URL":
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    reset_settings()
+    yield
+    reset_settings()
+    db.reset_engines()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file; each test gets a copy (much faster than migrating each time)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    db.migrate(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A database of its own for this test session, migrated once."""
+    if not PG_ENABLED:
+        pytest.skip("PostgreSQL disabled with ACTIONS_TEST_POSTGRES_URL=none")
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"actions_pytest_{os.getpid()}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        pytest.fail(
+            f"PostgreSQL expected at {make_url(PG_ADMIN_URL).render_as_string(hide_password=True)}"
+            f" but unreachable ({type(exc).__name__}); set ACTIONS_TEST_POSTGRES_URL=none to "
+            "run on SQLite only",
+            pytrace=False,
+        )
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    engine = db.make_engine(url)
+    db.migrate(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_all(engine: Engine) -> None:
+    from sqlmodel import SQLModel
+
+    import actions.models  # noqa: F401
+
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> str:
+    """An empty, migrated database; ACTIONS_DATABASE_URL points at it."""
+    if request.param == "sqlite":
+        path = tmp_path / "actions.db"
+        shutil.copy(sqlite_template, path)
+        url = f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("pg_url")
+        _truncate_all(db.get_engine(url))
+    monkeypatch.setenv("ACTIONS_DATABASE_URL", url)
+    reset_settings()
+    return url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Engine:
+    return db.get_engine(database_url)
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[object]:
+    from sqlmodel import Session
+
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
