@@ -1,0 +1,192 @@
+"""Report text → classified lines: noise dropped, list markers and references parsed off.
+
+Every reader produces plain text with one paragraph (or list item, or table row) per line; this
+module turns that into :class:`Line` objects the parser can reason about without caring which
+marker style a given inspectorate or website used.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Register pages wrap their status history in forum-like markup; "[comment]" bodies span lines
+# and a truncated page may leave one open.
+_COMMENT = re.compile(r"\[comment\].*?(?:\[/comment\]|\Z)", re.S | re.I)
+_STATUS_SPAN = re.compile(r"\[on\].*?(?:\[/on\]|\Z)", re.S | re.I)
+_LEFTOVER_TAG = re.compile(r"\[/?(?:on|status|comment)\]", re.I)
+STATUS_BLOCK = "\x00status-block"
+
+_BULLET_CHARS = "•●▪◦‣○■□➢►·\uf0b7\uf0a7"
+_BULLET = re.compile(rf"^(?:[{_BULLET_CHARS}]\s*|[-*–]\s+)")
+_INLINE_BULLET = re.compile(r"\s+[•●▪◦‣■►➢\uf0b7]\s*")
+_MULTI_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,3}){1,3})\.?\s+(?=\S)")  # 7.1, 14.2.1
+_SINGLE_NUMBER = re.compile(r"^\(?(\d{1,3})[.)]\s+(?=\S)")  # 1. / 1) / (1)
+_LETTER = re.compile(r"^\(?([a-z]|[ivx]{1,4})\)\s+(?=\S)")  # (a) / a) / (iv)
+_LABEL = re.compile(
+    r"^(recommendation|area\s+for\s+improvement|afi|cause\s+of\s+concern|suggestion)"
+    r"\s*(?P<ref>\d{1,3}(?:\.\d{1,3})?)\s*[:.\-–]?\s*(?=\S|$)",
+    re.I,
+)
+_CODE = re.compile(r"^([A-Z]{1,3}\d{1,3})(?:[.:)]\s*|\s+)(?=[A-Z(‘'\"])")  # R1, T10, AFI3
+_REGISTER_START = re.compile(r"^\((\d{4,6})\)\s+(?=\S)")  # (8770) text
+_REGISTER_END = re.compile(r"\s*\((\d{4,6})\)$")  # Title of the report (6955)
+_NUMBER_ALONE = re.compile(r"^(?:[A-Z]{1,3})?\d{1,3}\.?$")
+
+_NOISE = re.compile(
+    r"^(?:skip\s+to\s+(?:main\s+)?content|please\s+wait|listen|print|share|back\s+to\s+top"
+    r"|(?:error\s+)?404\b.*|page\s+not\s+found|cookies?\b.*\baccept.*|menu|search"
+    r"|\d+\s+of\s+\d+\s+(?:implemented|achieved|completed|met)"
+    r"|page\s+\d{1,4}(?:\s+of\s+\d{1,4})?)$",
+    re.I,
+)
+_NAV = re.compile(r"\b(?:previous|prev)\b.*\bnext\b", re.I)
+# Single words trackers and legends put on a line of their own ("• Implemented").
+STATUS_WORDS = frozenset(
+    s.lower()
+    for s in (
+        "Implemented",
+        "Not implemented",
+        "Partially implemented",
+        "Achieved",
+        "Partially achieved",
+        "Not achieved",
+        "Completed",
+        "Complete",
+        "Superseded",
+        "In progress",
+        "Open",
+        "Closed",
+        "Ongoing",
+        "Not started",
+        "Awaiting review",
+        "Being progressed",
+        "No further action needed",
+    )
+)
+_STATUS_LINE = re.compile(r"^(?:action|status|progress|rag)\s*:\s*[\w\s-]{1,30}$", re.I)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One paragraph of report text with its list marker (if any) parsed off."""
+
+    text: str
+    marker: str | None = None  # "bullet", "number", "letter", "label", "code", "register"
+    reference: str | None = None
+    number_alone: bool = False  # "1" on its own line: the number of the next item
+    status_block: bool = False  # where register status markup stood
+    register_title: bool = False  # "Some report (6955)": the id of the next item
+    label: str | None = None  # the word of a label marker: "recommendation", "afi", ...
+
+
+def collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def prepare_lines(text: str) -> list[Line]:
+    """Split report text into classified lines, dropping noise and empty lines."""
+    text = _strip_source_line(text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _replace_status_markup(text)
+    raw = text.split("\n")
+    lines: list[Line] = []
+    for index, row in enumerate(raw):
+        if _is_table_header(raw, index) or _is_table_rule(row):
+            continue
+        for piece in _split_inline_bullets(row.replace("\xa0", " ").strip()):
+            line = classify(piece)
+            if line is not None:
+                lines.append(line)
+    return lines
+
+
+def classify(piece: str) -> Line | None:
+    """One stripped piece of text → a Line, or None when it is noise."""
+    if piece == STATUS_BLOCK:
+        return Line("", status_block=True)
+    if piece.startswith("|"):
+        return _table_row(piece)
+    text = collapse(piece)
+    if not text or is_noise(text):
+        return None
+    if _NUMBER_ALONE.match(text):
+        return Line("", reference=text.rstrip("."), number_alone=True)
+    return parse_marker(text)
+
+
+def is_noise(text: str) -> bool:
+    """Site furniture and status legends that never carry a finding."""
+    bare = _BULLET.sub("", text).strip()
+    if not bare or _NOISE.match(bare) or bare.lower().rstrip(".") in STATUS_WORDS:
+        return True
+    if _STATUS_LINE.match(bare):
+        return True
+    return len(bare.split()) <= 10 and bool(_NAV.search(bare)) and "contents" in bare.lower()
+
+
+def parse_marker(text: str) -> Line:
+    """Take a list marker or reference off the front of ``text`` (already collapsed)."""
+    if m := _BULLET.match(text):
+        return Line(text[m.end() :].strip(), marker="bullet")
+    if m := _REGISTER_START.match(text):
+        return Line(text[m.end() :], marker="register", reference=m[1])
+    if (m := _REGISTER_END.search(text)) and not 1990 <= int(m[1]) <= 2040:
+        return Line(text[: m.start()], reference=m[1], register_title=True)
+    if m := _LABEL.match(text):
+        label = collapse(m[1]).lower()
+        return Line(text[m.end() :].strip(), marker="label", reference=m["ref"], label=label)
+    for pattern, kind in (
+        (_MULTI_NUMBER, "number"),
+        (_SINGLE_NUMBER, "number"),
+        (_LETTER, "letter"),
+        (_CODE, "code"),
+    ):
+        if m := pattern.match(text):
+            return Line(text[m.end() :].strip(), marker=kind, reference=m[1])
+    return Line(text)
+
+
+def _strip_source_line(text: str) -> str:
+    """The corpus convention: a first line ``SOURCE: <address>`` is provenance, not report."""
+    first, _, rest = text.lstrip("\ufeff").partition("\n")
+    return rest if first.startswith("SOURCE:") else text
+
+
+def _replace_status_markup(text: str) -> str:
+    if "[on]" not in text.lower() and "[comment]" not in text.lower():
+        return text
+    text = _COMMENT.sub("", text)
+    text = _STATUS_SPAN.sub(f"\n{STATUS_BLOCK}\n", text)
+    return _LEFTOVER_TAG.sub("", text)
+
+
+def _split_inline_bullets(row: str) -> list[str]:
+    """ "a; and • b" → ["a; and", "• b"]: several bullets on one line become several lines."""
+    pieces = _INLINE_BULLET.split(row)
+    if len(pieces) == 1:
+        return [row]
+    return [pieces[0]] + ["• " + piece for piece in pieces[1:] if piece.strip()]
+
+
+def _is_table_rule(row: str) -> bool:
+    return bool(re.fullmatch(r"\s*\|?[\s:|-]*-{3,}[\s:|-]*\|?\s*", row))
+
+
+def _is_table_header(rows: list[str], index: int) -> bool:
+    """A Markdown table's header row is the one directly above its ``|---|`` rule."""
+    nxt = rows[index + 1] if index + 1 < len(rows) else ""
+    return rows[index].lstrip().startswith("|") and _is_table_rule(nxt)
+
+
+def _table_row(row: str) -> Line | None:
+    """``| T1 | text | addressee | status |`` → the text cell, numbered by the id cell."""
+    cells = [collapse(cell) for cell in row.strip().strip("|").split("|")]
+    cells = [cell for cell in cells if cell]
+    if not cells:
+        return None
+    text = max(cells, key=len)
+    ref = next((c for c in cells if c != text and re.fullmatch(r"[A-Z]{0,3}\d{1,4}", c)), None)
+    line = parse_marker(text)
+    if ref and line.reference is None:
+        return Line(line.text, marker="code", reference=ref)
+    return line

@@ -1,0 +1,433 @@
+"""Classified lines → findings: the heading/section state machine and item assembly.
+
+Reports are read top to bottom. A question heading (a line ending in "?") starts a question and
+may be followed by its graded judgement. A findings heading ("Areas for improvement", "Cause of
+concern", "Recommendations", "Recommendation 4:", ...) opens a section; the items of the section
+are its marked lines (bullets, numbers, labels), or, when the report uses no markers, its first
+paragraph and the paragraphs after it that read like findings. Narrative prose closes a section,
+which is what keeps "should" sentences in summaries and lists quoted in prose out of the
+findings. Register pages (with ``[status]`` markup) have no headings: each entry is the text
+before a status block.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from actions.extract.dates import find_deadline
+from actions.extract.lines import Line, collapse, parse_marker
+from actions.extract.model import JUDGEMENTS, ExtractedFinding, Kind
+
+_AFI_HEAD = (
+    r"areas?\s+for\s+(?:improvement|review)|suggestions?"
+    r"|what\s+the\s+.{1,40}?\s+(?:could|should|needs?\s+to)\s+do\s+better"
+)
+_HEAD = rf"(?P<coc>causes?\s+of\s+concern)|(?P<afi>{_AFI_HEAD})" + (
+    r"|(?P<rec>(?:main\s+|key\s+|other\s+|our\s+)?recommendations?|actions?\s+required)"
+)
+# The whole line is a heading: "Areas for improvement", "7. RECOMMENDATIONS", "Recommendations (14)"
+_HEADING = re.compile(rf"^(?:{_HEAD})(?:\s*\(\d+\))?\s*[:.]?$", re.I)
+# A heading with the first item on its line: "Cause of concern: The force …", "Recommendations R1 …"
+_HEADING_INLINE = re.compile(
+    rf"^(?:{_HEAD})(?:\s*[:–-]\s+|\s+(?=(?:[A-Z]{{1,3}}\d{{1,3}}|\d{{1,2}}(?:\.\d+)*)\s))", re.I
+)
+_LABEL_KIND = re.compile(
+    r"^(?:(?P<coc>cause)|(?P<afi>area|afi|suggestion)|(?P<rec>recommend))", re.I
+)
+_COC_AND_REC = re.compile(r"^causes?\s+of\s+concern\s*[:–-]\s*", re.I)
+_REC_LABEL = re.compile(r"\s+recommendations?\s*[:–-]\s*", re.I)
+_QUESTION_PREFIX = re.compile(r"^summary\s+for\s+question\s*\d*\s*", re.I)
+_RESETS_QUESTION = re.compile(r"^what\s+the\s+", re.I)
+_PROSE_JUDGEMENT = re.compile(
+    r"\b(?:is|are|remains?|was)\s+(outstanding|good|adequate|inadequate)\s+(?:at|in)\b"
+    r"|\b(requires?\s+improvement)\s+(?:at|in)\b",
+    re.I,
+)
+_RESPONSE_LABEL = re.compile(
+    r"^(?:[A-Z][\w&’']*\s+){0,3}(?:action|response|update|progress|comment|status)s?"
+    r"(?:\s+update)?\s*:",
+    re.I,
+)
+_CARRIED = re.compile(
+    r"\b(?:carried\s+(?:over|forward)|still\s+stands|remains?\s+(?:outstanding|open|in\s+place)"
+    r"|previously\s+identified)\b",
+    re.I,
+)
+_FINDING_WORDS = re.compile(
+    r"\b(?:areas?\s+for\s+improvement|afis?|recommendations?|causes?\s+of\s+concern)\b", re.I
+)
+_FINDING_LIKE = re.compile(
+    r"\b(?:should|must|needs?\s+to|ought\s+to|recommends?|recommended|ensure|required\s+to)\b",
+    re.I,
+)
+_REC_LIKE = re.compile(r"\b(?:should|recommends?|recommended)\b", re.I)
+_SOURCE_REFS = re.compile(
+    r"\s*\((?P<word>(?:paragraphs?|paras?\.?)\s+)?(?P<ids>[A-Z]?\d+(?:\.\d+)*"
+    r"(?:\s*(?:,|and|&)\s*[A-Z]?\d+(?:\.\d+)*)*)\)(?P<end>[.;]?)\s*$",
+    re.I,
+)
+_REF_ID = re.compile(r"[A-Z]?\d+(?:\.\d+)*", re.I)
+_TERMINAL = (".", "!", "?")
+_SKIPPED_METADATA = re.compile(r"^(?:last\s+updated|published|date\s+of\s+publication)\b", re.I)
+
+
+@dataclass(eq=False)  # items are compared by identity (parents point at them)
+class _Item:
+    kind: Kind
+    text: str
+    reference: str | None
+    question: str | None
+    judgement: str | None
+    marker: str | None
+    parts: list[str] = field(default_factory=list)
+    carried_over: bool = False
+    parent: _Item | None = None
+    stem_open: bool = False
+
+
+@dataclass
+class _Section:
+    kind: Kind
+    single: bool = False  # "Recommendation 4:" holds exactly one item
+    items: list[_Item] = field(default_factory=list)
+    marked: bool = False
+    carried_pending: bool = False
+
+
+class Parser:
+    """Feed lines in order with :meth:`feed`; read the findings with :meth:`findings`."""
+
+    def __init__(self, *, register: bool = False) -> None:
+        self.register = register
+        self.items: list[_Item] = []
+        self.question: str | None = None
+        self.judgement: str | None = None
+        self.after_question = False  # the grade or first paragraph of a question may follow
+        self.section: _Section | None = _Section("recommendation") if register else None
+        self.pending_ref: str | None = None
+        self.coc: _Item | None = None
+
+    # -- dispatch -------------------------------------------------------------------------------
+    def feed(self, line: Line) -> None:
+        if line.status_block:
+            self._close_section()
+            if self.register:
+                self.section = _Section("recommendation")
+        elif line.number_alone:
+            self.pending_ref = line.reference if self.section else None
+        elif line.register_title and self.register:
+            self.pending_ref = line.reference
+        elif not self._heading(line):
+            self._text_line(line)
+
+    def _heading(self, line: Line) -> bool:
+        """Handle findings headings, label headings and questions; False for other lines."""
+        text = line.text
+        if line.marker == "label" and line.reference and (kind := _label_kind(line)):
+            self._open(_Section(kind, single=True))
+            self.pending_ref = line.reference
+            if text:
+                self._item_line(Line(text, marker="label", reference=line.reference))
+            return True
+        if line.marker not in (None, "number") or self._in_stem():
+            return False
+        if match := _HEADING.match(text):
+            self._open(_Section(_kind_of(match)))
+            if _RESETS_QUESTION.match(text):
+                self._set_question(None)
+            return True
+        if match := _HEADING_INLINE.match(text):
+            self._open(_Section(_kind_of(match)))
+            self._text_line(parse_marker(text[match.end() :].strip()))
+            return True
+        if _is_question(line):
+            self._close_section()
+            self._set_question(_QUESTION_PREFIX.sub("", text))
+            return True
+        return False
+
+    def _text_line(self, line: Line) -> None:
+        if self.after_question and self._judgement_line(line):
+            return
+        if _CARRIED.search(line.text) and _FINDING_WORDS.search(line.text) and not line.marker:
+            self._carried_over()
+            return
+        if _RESPONSE_LABEL.match(line.text) and not line.marker:
+            self._close_section()
+            return
+        if self.section is not None:
+            self._item_line(line)
+
+    # -- questions and judgements ---------------------------------------------------------------
+    def _set_question(self, question: str | None) -> None:
+        self.question = question
+        self.judgement = None
+        self.after_question = question is not None
+        self.coc = None
+
+    def _judgement_line(self, line: Line) -> bool:
+        """A grade line right after the question, or a grade stated in its first paragraph."""
+        if _SKIPPED_METADATA.match(line.text):
+            return True
+        grade = next((g for g in JUDGEMENTS if g.lower() == line.text.lower().rstrip(".")), None)
+        self.after_question = False
+        if grade:
+            self.judgement = grade
+            return True
+        if self.section is None and (match := _PROSE_JUDGEMENT.search(line.text)):
+            self.judgement = _canonical_grade(match[1] or match[2])
+        return False
+
+    # -- sections -------------------------------------------------------------------------------
+    def _open(self, section: _Section) -> None:
+        self._close_section()
+        self.section = section
+        self.after_question = False
+        if section.kind == "area_for_improvement":
+            self.coc = None
+
+    def _close_section(self) -> None:
+        if self.section:
+            for item in self.section.items:
+                item.stem_open = False
+        self.section = None
+        self.pending_ref = None
+
+    def _in_stem(self) -> bool:
+        return bool(self.section and self.section.items and self.section.items[-1].stem_open)
+
+    def _carried_over(self) -> None:
+        if self.section is None:
+            return
+        if self.section.items:
+            for item in self.section.items:
+                item.carried_over = True
+        else:
+            self.section.carried_pending = True
+
+    # -- items ----------------------------------------------------------------------------------
+    def _item_line(self, line: Line) -> None:
+        section = self.section
+        assert section is not None
+        last = section.items[-1] if section.items else None
+        if last and last.stem_open and self._add_part(last, line):
+            return
+        if last and _continues(last, line):
+            _append(last, line.text)
+            return
+        ref = line.reference if line.marker else self.pending_ref
+        if line.marker or (self.pending_ref and _item_like(line.text)):
+            self.pending_ref = None
+            section.marked = True
+            self._new_item(line.text, ref, line.marker or "number")
+        elif section.single and section.items:
+            self._close_section()
+        elif not section.items and _item_like(line.text):
+            self._new_item(line.text, self.pending_ref, None)
+            self.pending_ref = None
+        elif (section.kind == "cause_of_concern" and self.coc and _REC_LIKE.search(line.text)) or (
+            not section.marked and section.items and _FINDING_LIKE.search(line.text)
+        ):
+            self._new_item(line.text, None, None)
+        elif _item_like(line.text):  # narrative prose: the list is over
+            self._close_section()
+
+    def _add_part(self, stem: _Item, line: Line) -> bool:
+        """Sub-items of a stem ending in a colon; False when ``line`` is not one of them."""
+        if line.marker in ("number", "label", "code", "register") and line.marker == stem.marker:
+            stem.stem_open = False
+            return False
+        if line.marker is None and stem.parts and _continues_text(stem.parts[-1], line.text):
+            stem.parts[-1] = collapse(f"{stem.parts[-1]} {line.text}")
+        elif line.marker is None and not (line.text[:1].islower() or _ends_part(line.text)):
+            stem.stem_open = False
+            return False
+        else:
+            stem.parts.append(line.text)
+        if line.text.endswith(_TERMINAL):
+            stem.stem_open = False
+        return True
+
+    def _new_item(self, text: str, ref: str | None, marker: str | None) -> None:
+        section = self.section
+        assert section is not None
+        if _COC_AND_REC.match(text):  # a tracker row: "Cause of concern: … Recommendation: …"
+            coc_part, rec_part = _split_rec(_COC_AND_REC.sub("", text, count=1))
+            self.coc = self._cause_of_concern(coc_part)
+            if rec_part:
+                self._append_item(section, "recommendation", rec_part, ref, marker, self.coc)
+            return
+        kind = section.kind
+        parent = self.coc if kind == "recommendation" else None
+        if kind == "cause_of_concern" and any(item is self.coc for item in section.items):
+            kind, parent = "recommendation", self.coc
+        item = self._append_item(section, kind, text, ref, marker, parent)
+        if kind == "cause_of_concern":
+            self.coc = item
+
+    def _cause_of_concern(self, text: str) -> _Item:
+        """The cause of concern with this text; trackers repeat it on every recommendation row."""
+        key = _norm(text)
+        for item in self.items:
+            if item.kind == "cause_of_concern" and _same_or_truncated(_norm(item.text), key):
+                return item
+        section = self.section
+        assert section is not None
+        return self._append_item(section, "cause_of_concern", text, None, None, None)
+
+    def _append_item(
+        self,
+        section: _Section,
+        kind: Kind,
+        text: str,
+        ref: str | None,
+        marker: str | None,
+        parent: _Item | None,
+    ) -> _Item:
+        item = _Item(kind, collapse(text), ref, self.question, self.judgement, marker)
+        item.parent = parent
+        item.stem_open = item.text.endswith(":")
+        item.carried_over = section.carried_pending
+        section.items.append(item)
+        self.items.append(item)
+        return item
+
+    # -- results --------------------------------------------------------------------------------
+    def findings(self) -> list[ExtractedFinding]:
+        items = _group_headings([i for i in self.items if i.text])
+        index = {id(item): n for n, item in enumerate(items)}
+        return [_finding(item, index) for item in items]
+
+
+def _finding(item: _Item, index: dict[int, int]) -> ExtractedFinding:
+    text, refs = split_source_refs(item.text)
+    parts: list[str] = []
+    for part in item.parts:
+        part_text, part_refs = split_source_refs(part)
+        parts.append(part_text)
+        refs += [r for r in part_refs if r not in refs]
+    due, due_text = find_deadline(text)
+    if due_text is None:
+        due, due_text = next((d for d in map(find_deadline, parts) if d[1]), (None, None))
+    parent = index.get(id(item.parent)) if item.parent is not None else None
+    return ExtractedFinding(
+        kind=item.kind,
+        text=text,
+        reference=item.reference,
+        question=item.question,
+        judgement=item.judgement,
+        due=due,
+        due_text=due_text,
+        carried_over=item.carried_over or bool(_CARRIED.search(text)),
+        parent=parent,
+        parts=parts,
+        source_refs=refs,
+    )
+
+
+def split_source_refs(text: str) -> tuple[str, list[str]]:
+    """``"... demand (1.75)"`` → ``("... demand", ["paragraph 1.75"])``.
+
+    Without the word "paragraph" only ids that cannot be a plain count or year are taken
+    (``S47``, ``1.46``), so "(208)" in a sentence stays text.
+    """
+    match = _SOURCE_REFS.search(text)
+    if match is None:
+        return text, []
+    ids = _REF_ID.findall(match["ids"])
+    if not match["word"] and not all("." in i or i[0].isalpha() for i in ids):
+        return text, []
+    return text[: match.start()].rstrip() + match["end"], [f"paragraph {i}" for i in ids]
+
+
+def _group_headings(items: list[_Item]) -> list[_Item]:
+    """An item such as "14.1 For the governor." followed by 14.1.1, 14.1.2 is a group heading."""
+    kept: list[_Item] = []
+    heading: _Item | None = None
+    for n, item in enumerate(items):
+        nxt = items[n + 1] if n + 1 < len(items) else None
+        if _is_group_heading(item, nxt):
+            heading = item
+            continue
+        if heading and item.reference and item.reference.startswith(f"{heading.reference}."):
+            item.question = heading.text.rstrip(".:")
+        kept.append(item)
+    return kept
+
+
+def _is_group_heading(item: _Item, nxt: _Item | None) -> bool:
+    if not (item.reference and nxt and nxt.reference) or item.parts:
+        return False
+    return nxt.reference.startswith(f"{item.reference}.") and len(item.text.split()) <= 12
+
+
+def _split_rec(text: str) -> tuple[str, str]:
+    """ "<concern> Recommendation: <rec>" (tracker rows) → (concern, rec)."""
+    parts = _REC_LABEL.split(text, maxsplit=1)
+    return (parts[0], parts[1]) if len(parts) == 2 else (parts[0], "")
+
+
+def _kind_of(match: re.Match[str]) -> Kind:
+    if match["coc"]:
+        return "cause_of_concern"
+    return "area_for_improvement" if match["afi"] else "recommendation"
+
+
+def _label_kind(line: Line) -> Kind | None:
+    match = _LABEL_KIND.match(line.label or "")
+    return _kind_of(match) if match else None
+
+
+def _canonical_grade(word: str) -> str:
+    word = collapse(word).lower()
+    return "Requires improvement" if word.startswith("require") else word.capitalize()
+
+
+def _is_question(line: Line) -> bool:
+    text = line.text
+    return (
+        line.marker is None
+        and text.endswith("?")
+        and len(text) < 300
+        and len(text.split()) >= 4
+        and text[:1].isupper()
+    )
+
+
+def _item_like(text: str) -> bool:
+    """Could this paragraph be a finding (rather than a title, an addressee, a table header)?"""
+    words = len(text.split())
+    if words < 5 or text.endswith("?"):
+        return False
+    return (
+        text.endswith((".", ";", ":", ",", "!", ")"))
+        or words >= 9
+        or bool(_FINDING_LIKE.search(text))
+    )
+
+
+def _continues(item: _Item, line: Line) -> bool:
+    """An unmarked line that carries on the previous item (a wrapped line, a page break)."""
+    return line.marker is None and not item.parts and _continues_text(item.text, line.text)
+
+
+def _continues_text(previous: str, text: str) -> bool:
+    return text[:1].islower() and not previous.endswith((*_TERMINAL, ";", ":"))
+
+
+def _ends_part(text: str) -> bool:
+    return text.endswith((";", "; and", "; or", ",", " and", " or"))
+
+
+def _append(item: _Item, text: str) -> None:
+    item.text = collapse(f"{item.text} {text}")
+    item.stem_open = item.text.endswith(":")
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def _same_or_truncated(a: str, b: str) -> bool:
+    return a == b or (len(b) > 20 and a.startswith(b)) or (len(a) > 20 and b.startswith(a))
