@@ -211,8 +211,10 @@ class Message(SQLModel, table=True):
     recipient_label: str = Field(max_length=254)
     kind: str = Field(max_length=30)
     dedupe_key: str = Field(max_length=200, unique=True)
-    subject: str = Field(max_length=300)
-    body_text: str = Field(sa_type=Text)
+    subject: str = Field(default="", max_length=300)
+    #: What the message says, as data: rendered into subject and bodies just before sending.
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    body_text: str = Field(default="", sa_type=Text)
     body_html: str = Field(default="", sa_type=Text)
     #: [{"filename": ..., "mime": ..., "path": ...} or {"filename", "mime", "data_b64"}]
     attachments: list[dict[str, str]] = Field(

@@ -86,6 +86,9 @@ class DeliveryPolicy(_Section):
     rate_per_second: float = Field(0, ge=0)
     #: How long a deliverer may hold a claimed message before others may take it.
     lease_seconds: int = Field(300, ge=10, le=86400)
+    #: Send mailto:// URLs over one pooled SMTP connection instead of Apprise's email plugin,
+    #: which throttles to one message per ~5.5 s (see actions.transports).
+    smtp_pooling: bool = True
 
 
 class ReportPolicy(_Section):

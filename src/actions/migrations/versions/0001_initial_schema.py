@@ -134,6 +134,7 @@ def upgrade() -> None:
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
         sa.Column("dedupe_key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("subject", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("body_text", sa.Text(), nullable=False),
         sa.Column("body_html", sa.Text(), nullable=False),
         sa.Column("attachments", sa.JSON(), nullable=False),

@@ -1,0 +1,82 @@
+"""Reminders and escalations: plan into the outbox, then deliver what was planned."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.states import Completed, Failed, State
+
+from actions import services
+from flows.common import as_of_name, publish_markdown, publish_table, resolve_as_of
+from flows.deliver import deliver_messages
+
+
+@task(retries=2, retry_delay_seconds=[10, 60])
+def plan_messages(kind: str, as_of: date, dry_run: bool) -> dict[str, Any]:
+    """One coarse task for the whole plan: a constant number of SQL statements."""
+    result = services.plan_messages(kind, as_of, dry_run=dry_run)
+    return {**result.summary(), "message_ids": result.message_ids, "messages": result.table()}
+
+
+def _chase(kind: str, as_of: date | None, dry_run: bool) -> State:
+    logger = get_run_logger()
+    day = resolve_as_of(as_of)
+    plan = plan_messages(kind, day, dry_run)
+    summary: dict[str, Any] = {**plan, "sent": 0, "failed": 0, "dry_run": dry_run, "delivery": []}
+    if plan["message_ids"] and not dry_run:
+        report = deliver_messages(plan["message_ids"])
+        summary.update(sent=report["sent"], failed=report["failed"], delivery=report["rows"])
+    publish_table(
+        f"{kind}-messages", summary["messages"], f"{kind} as of {day}: who gets what (no addresses)"
+    )
+    publish_markdown(f"{kind}-summary", _markdown(kind, summary), f"{kind} as of {day}")
+    logger.info(
+        "%s as of %s: %s planned, %s sent, %s failed, %s already sent",
+        kind,
+        day,
+        summary["planned"],
+        summary["sent"],
+        summary["failed"],
+        summary["skipped_duplicate"],
+    )
+    if summary["failed"]:
+        return Failed(
+            message=f"{summary['failed']} message(s) not delivered (retried later "
+            "by deliver-outbox)",
+            data=summary,
+        )
+    return Completed(data=summary)
+
+
+def _markdown(kind: str, summary: dict[str, Any]) -> str:
+    lines = [f"# {kind.capitalize()} as of {summary['as_of']}", ""]
+    if summary.get("not_working_day"):
+        lines.append(f"Not a working day ({summary['not_working_day']}): nothing planned.")
+        return "\n".join(lines)
+    for label in ("planned", "recipients", "items", "sent", "failed", "skipped_duplicate"):
+        lines.append(f"- **{label.replace('_', ' ')}**: {summary[label]}")
+    failures = [r for r in summary["delivery"] if r["state"] != "sent"]
+    if failures:
+        lines += ["", "## Not delivered", "", "| recipient | error | next |", "|---|---|---|"]
+        lines += [
+            f"| {r['recipient']} | {r['error']} | "
+            f"{'retry' if r['state'] == 'pending' else 'gave up'} |"
+            for r in failures
+        ]
+    if summary["unroutable"]:
+        lines += ["", "No recipient for: " + ", ".join(summary["unroutable"])]
+    return "\n".join(lines)
+
+
+@flow(name="chase-updates", flow_run_name=as_of_name("chase"), log_prints=True)
+def chase_updates(as_of: date | None = None, dry_run: bool = False) -> State:
+    """Remind owners of coming deadlines and ask for overdue updates (one digest each)."""
+    return _chase("chase", as_of, dry_run)
+
+
+@flow(name="escalate-overdue", flow_run_name=as_of_name("escalate"), log_prints=True)
+def escalate_overdue(as_of: date | None = None, dry_run: bool = False) -> State:
+    """Escalate overdue actions: owner, then manager (owner copied), then the SRO."""
+    return _chase("escalate", as_of, dry_run)

@@ -1,0 +1,32 @@
+"""Draining the outbox: retries with backoff; several runs may drain at once on PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow, task
+from prefect.states import Completed, Failed, State
+
+from actions.delivery import deliver
+from flows.common import publish_table
+
+
+@task(retries=3, retry_delay_seconds=[30, 120, 600])
+def deliver_messages(message_ids: list[int] | None = None) -> dict[str, Any]:
+    """Send due messages (all, or the given ones) in one task; outcomes are in the database."""
+    report = deliver(only_ids=message_ids)
+    return {**report.summary(), "rows": report.rows}
+
+
+@flow(name="deliver-outbox", flow_run_name="deliver outbox")
+def deliver_outbox() -> State:
+    """Send everything due in the outbox, including retries of earlier failures."""
+    report = deliver_messages()
+    rows = [
+        {k: r[k] for k in ("recipient", "kind", "subject", "channel", "state", "error")}
+        for r in report["rows"]
+    ]
+    publish_table("outbox-delivery", rows, "messages this run tried to deliver")
+    if report["failed"]:
+        return Failed(message=f"{report['failed']} message(s) not delivered", data=report)
+    return Completed(data=report)

@@ -1,0 +1,420 @@
+"""Planning reminders and escalations (SPEC section 8) into the outbox.
+
+Set-based: one streamed query for the candidate actions, one for the dedupe keys already used,
+one for the people, then bulk inserts — a constant number of statements whatever the number of
+actions. The pure rules live in :mod:`actions.thresholds`; messages are stored as data
+(``payload``) and rendered just before sending (:mod:`actions.delivery`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.sql.expression import bindparam
+from sqlmodel import Session, col
+
+from actions import audit
+from actions.dates import LONDON
+from actions.models import (
+    OPEN_STATUSES,
+    Action,
+    AuditRecord,
+    Message,
+    MessageItem,
+    Person,
+)
+from actions.policy import Policy
+from actions.thresholds import Due, deadline_reminder, escalation, update_request
+from actions.types import utcnow
+from actions.workdays import bank_holiday_name, is_working_day
+
+CHASE = "chase"
+ESCALATE = "escalate"
+_OPEN = [s.value for s in OPEN_STATUSES]
+ROLE_RANK = {"owner": 0, "manager": 1, "sro": 2}
+RAG_COLOURS = {"due": "#b35900", "silent": "#505a5f", "overdue": "#d4351c"}
+
+
+@dataclass
+class PersonInfo:
+    id: int
+    email: str
+    name: str
+    manager_id: int | None
+    role: str
+
+
+@dataclass
+class Line:
+    """One action in one recipient's digest."""
+
+    action_id: int
+    item: dict[str, Any]
+    dues: list[Due]
+    role: str  # the recipient's role for this line: owner, manager or sro
+    copied: bool = False
+    current_level: int = 0
+
+
+@dataclass
+class PlannedMessage:
+    recipient: PersonInfo
+    kind: str
+    lines: list[Line] = field(default_factory=list)
+
+    @property
+    def role(self) -> str:
+        return max((ln.role for ln in self.lines), key=ROLE_RANK.__getitem__)
+
+
+@dataclass
+class Plan:
+    kind: str
+    as_of: date
+    messages: list[PlannedMessage] = field(default_factory=list)
+    skipped_duplicate: int = 0
+    unroutable: list[str] = field(default_factory=list)
+    not_working_day: str | None = None
+    message_ids: list[int] = field(default_factory=list)
+
+    @property
+    def item_count(self) -> int:
+        return sum(len(m.lines) for m in self.messages)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "planned": len(self.messages),
+            "items": self.item_count,
+            "skipped_duplicate": self.skipped_duplicate,
+            "recipients": len({m.recipient.id for m in self.messages}),
+            "unroutable": self.unroutable,
+            "not_working_day": self.not_working_day,
+        }
+
+    def table(self) -> list[dict[str, Any]]:
+        """Who gets what, without any address or secret (for the CLI and Prefect artifacts)."""
+        return [
+            {
+                "recipient": m.recipient.name,
+                "role": m.role,
+                "items": len(m.lines),
+                "refs": ", ".join(ln.item["ref"] for ln in m.lines),
+            }
+            for m in self.messages
+        ]
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _people(session: Session) -> dict[int, PersonInfo]:
+    rows = session.execute(
+        select(
+            col(Person.id),
+            col(Person.email),
+            col(Person.name),
+            col(Person.manager_id),
+            col(Person.role),
+        ).where(col(Person.active))
+    )
+    return {r.id: PersonInfo(r.id, r.email, r.name, r.manager_id, r.role) for r in rows}
+
+
+def _start_of_day_utc(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=LONDON)
+
+
+def _candidates(session: Session, kind: str, as_of: date, policy: Policy) -> Iterator[Any]:
+    """Open actions that may be due something, streamed."""
+    columns = (
+        col(Action.id),
+        col(Action.ref),
+        col(Action.title),
+        col(Action.deadline),
+        col(Action.progress),
+        col(Action.status),
+        col(Action.owner_id),
+        col(Action.escalation_level),
+        col(Action.last_update_at),
+        col(Action.last_update_note),
+        col(Action.created_at),
+    )
+    open_now = col(Action.status).in_(_OPEN)
+    if kind == CHASE:
+        horizon = as_of + timedelta(days=max(policy.chase.reminder_days_before, default=0))
+        silent_since = _start_of_day_utc(
+            as_of - timedelta(days=policy.chase.update_cadence_days - 1)
+        )
+        last = col(Action.last_update_at)
+        due_soon = and_(col(Action.deadline) >= as_of, col(Action.deadline) <= horizon)
+        silent = or_(
+            and_(last.is_(None), col(Action.created_at) < silent_since),
+            last < silent_since,
+        )
+        where = and_(open_now, col(Action.owner_id).is_not(None), or_(due_soon, silent))
+    else:
+        where = and_(open_now, col(Action.deadline) < as_of)
+    stmt = select(*columns).where(where).order_by(col(Action.id))
+    yield from session.execute(stmt.execution_options(yield_per=5000))
+
+
+def _used_keys(session: Session, kind: str) -> set[str]:
+    """Dedupe keys already spent on actions that are still open."""
+    open_ids = select(col(Action.id)).where(col(Action.status).in_(_OPEN))
+    kinds = ["escalation"] if kind == ESCALATE else ["deadline_reminder", "update_request"]
+    stmt = select(col(MessageItem.dedupe_key)).where(
+        col(MessageItem.kind).in_(kinds), col(MessageItem.action_id).in_(open_ids)
+    )
+    return set(session.execute(stmt.execution_options(yield_per=20000)).scalars())
+
+
+# --------------------------------------------------------------------------- routing
+
+
+def _local_date(moment: datetime | None) -> date | None:
+    return moment.astimezone(LONDON).date() if moment else None
+
+
+def _item(row: Any, people: dict[int, PersonInfo], dues: list[Due], as_of: date) -> dict[str, Any]:
+    last = _local_date(row.last_update_at)
+    note = (row.last_update_note or "").strip()
+    if len(note) > 200:
+        note = note[:199] + "…"
+    owner = people.get(row.owner_id)
+    return {
+        "ref": row.ref,
+        "title": row.title,
+        "owner": owner.name if owner else "(unassigned)",
+        "deadline": row.deadline.isoformat() if row.deadline else None,
+        "deadline_text": row.deadline.strftime("%-d %b %Y") if row.deadline else "none set",
+        "progress": row.progress,
+        "status": row.status,
+        "last_update": f"{last:%-d %b %Y}: {note}"
+        if last and note
+        else (f"{last:%-d %b %Y}" if last else "none yet"),
+        "status_line": _status_line(dues),
+        "days_left": next((d.days for d in dues if d.kind == "deadline_reminder"), None),
+        "colour": _colour(dues),
+    }
+
+
+def _status_line(dues: list[Due]) -> str:
+    parts = []
+    for due in dues:
+        if due.kind == "deadline_reminder":
+            parts.append(
+                "due today"
+                if due.days == 0
+                else f"due in {due.days} day" + ("" if due.days == 1 else "s")
+            )
+        elif due.kind == "update_request":
+            parts.append(f"no update for {due.days} days")
+        else:
+            parts.append(
+                f"{due.days} day{'' if due.days == 1 else 's'} overdue "
+                f"(escalation level {due.level})"
+            )
+    return "; ".join(parts)
+
+
+def _colour(dues: list[Due]) -> str:
+    kinds = {d.kind for d in dues}
+    if "escalation" in kinds:
+        return RAG_COLOURS["overdue"]
+    return RAG_COLOURS["due"] if "deadline_reminder" in kinds else RAG_COLOURS["silent"]
+
+
+def _recipients(
+    owner: PersonInfo | None, level: int, people: dict[int, PersonInfo], sros: list[PersonInfo]
+) -> list[tuple[PersonInfo, str, bool]]:
+    """(person, role, copied) for an escalation at ``level`` (SPEC section 8)."""
+    if owner is None:
+        return [(sro, "sro", False) for sro in sros]  # nobody owns it: straight to the top
+    if level <= 1:
+        return [(owner, "owner", False)]
+    if level == 2:
+        manager = people.get(owner.manager_id) if owner.manager_id else None
+        primary = [(manager, "manager", False)] if manager else [(s, "sro", False) for s in sros]
+        return [*primary, (owner, "owner", True)]
+    return [*[(s, "sro", False) for s in sros], (owner, "owner", True)]
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def plan(session: Session, kind: str, as_of: date, policy: Policy, *, force: bool = False) -> Plan:
+    """Work out every reminder (``chase``) or escalation (``escalate``) due on ``as_of``."""
+    result = Plan(kind=kind, as_of=as_of)
+    calendar = policy.chase.calendar
+    if policy.chase.working_days_only and not force and not is_working_day(as_of, calendar):
+        result.not_working_day = bank_holiday_name(as_of, calendar) or as_of.strftime("%A")
+        return result
+    people = _people(session)
+    sros = sorted((p for p in people.values() if p.role == "sro"), key=lambda p: p.email)
+    used = _used_keys(session, kind)
+    digests: dict[int, PlannedMessage] = {}
+    for row in _candidates(session, kind, as_of, policy):
+        dues = _dues(row, kind, as_of, policy)
+        fresh = [d for d in dues if d.dedupe_key not in used]
+        result.skipped_duplicate += len(dues) - len(fresh)
+        if not fresh:
+            continue
+        owner = people.get(row.owner_id) if row.owner_id else None
+        level = max((d.level for d in fresh), default=0)
+        routes = (
+            [(owner, "owner", False)]
+            if kind == CHASE and owner
+            else _recipients(owner, level, people, sros)
+        )
+        if not routes:
+            result.unroutable.append(row.ref)
+            continue
+        item = _item(row, people, fresh, as_of)
+        for person, role, copied in routes:
+            digest = digests.setdefault(person.id, PlannedMessage(person, kind))
+            digest.lines.append(Line(row.id, item, fresh, role, copied, row.escalation_level))
+    result.messages = sorted(digests.values(), key=lambda m: m.recipient.email)
+    return result
+
+
+def _dues(row: Any, kind: str, as_of: date, policy: Policy) -> list[Due]:
+    if kind == ESCALATE:
+        due = escalation(row.id, row.deadline, as_of, policy)
+        return [due] if due else []
+    activity = _local_date(row.last_update_at) or _local_date(row.created_at) or as_of
+    found = [
+        deadline_reminder(row.id, row.deadline, as_of, policy),
+        update_request(row.id, activity, as_of, policy),
+    ]
+    return [d for d in found if d is not None]
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def message_key(message: PlannedMessage, as_of: date) -> str:
+    keys = sorted(d.dedupe_key for ln in message.lines for d in ln.dues)
+    digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
+    return f"{message.kind}:{message.recipient.id}:{as_of.isoformat()}:{digest}"
+
+
+def _payload(message: PlannedMessage, as_of: date) -> dict[str, Any]:
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for line in message.lines:
+        groups[_group_heading(message.kind, line)].append(line.item)
+    return {
+        "template": "reminder" if message.kind == CHASE else "escalation",
+        "as_of": as_of.isoformat(),
+        "role": message.role,
+        "copied": all(ln.copied for ln in message.lines if ln.role == "owner"),
+        "groups": [{"heading": h, "items": items} for h, items in groups.items()],
+    }
+
+
+def _group_heading(kind: str, line: Line) -> str:
+    if kind == CHASE:
+        return ""
+    return {
+        "owner": "Your overdue actions",
+        "manager": "Overdue actions owned by your team",
+        "sro": "Escalated to you as senior responsible owner",
+    }[line.role]
+
+
+def record(session: Session, result: Plan, *, run_label: str = "") -> list[int]:
+    """Write the planned messages, their items and escalation levels in bulk; returns ids."""
+    if not result.messages:
+        return []
+    now = utcnow()
+    rows = [
+        {
+            "recipient_id": m.recipient.id,
+            "recipient_label": m.recipient.email,
+            "kind": result.kind,
+            "dedupe_key": message_key(m, result.as_of),
+            "subject": "",
+            "payload": _payload(m, result.as_of),
+            "body_text": "",
+            "body_html": "",
+            "attachments": [],
+            "state": "pending",
+            "attempts": 0,
+            "last_error": "",
+            "next_attempt_at": now,
+            "created_at": now,
+            "run_label": run_label,
+        }
+        for m in result.messages
+    ]
+    ids = list(session.execute(insert(Message).returning(col(Message.id)), rows).scalars())
+    _record_items(session, result, ids)
+    if result.kind == ESCALATE:
+        _raise_levels(session, result, now)
+    result.message_ids = ids
+    return ids
+
+
+def _record_items(session: Session, result: Plan, ids: list[int]) -> None:
+    items = []
+    seen: set[str] = set()
+    for message_id, message in zip(ids, result.messages, strict=True):
+        for line in message.lines:
+            for due in line.dues:
+                if due.dedupe_key in seen:
+                    continue  # the same action went to several people: key it once
+                seen.add(due.dedupe_key)
+                items.append(
+                    {
+                        "message_id": message_id,
+                        "action_id": line.action_id,
+                        "kind": due.kind,
+                        "threshold": due.threshold,
+                        "dedupe_key": due.dedupe_key,
+                    }
+                )
+    if items:
+        session.execute(insert(MessageItem), items)
+
+
+def _raise_levels(session: Session, result: Plan, now: datetime) -> None:
+    """Record each escalated action's new level (one executemany plus one bulk audit insert)."""
+    changed: dict[int, tuple[int, int]] = {}
+    for message in result.messages:
+        for line in message.lines:
+            new = max(d.level for d in line.dues)
+            if new != line.current_level:
+                changed[line.action_id] = (line.current_level, new)
+    if not changed:
+        return
+    table = Action.__table__  # type: ignore[attr-defined]
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("aid"))
+        .values(escalation_level=bindparam("lvl")),
+        [{"aid": aid, "lvl": new} for aid, (_, new) in changed.items()],
+    )
+    reason = f"escalated as of {result.as_of.isoformat()}"
+    session.execute(
+        insert(AuditRecord),
+        [
+            {
+                "at": now,
+                "actor": audit.SYSTEM_ACTOR,
+                "entity": "action",
+                "entity_id": aid,
+                "action_id": aid,
+                "field": "escalation_level",
+                "old": str(old),
+                "new": str(new),
+                "reason": reason,
+            }
+            for aid, (old, new) in changed.items()
+        ],
+    )

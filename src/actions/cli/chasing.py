@@ -1,0 +1,76 @@
+"""Chasing commands: chase, escalate, deliver."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from actions.cli.app import AsOfOpt, JsonOpt, app, emit_json, err, fitted_table, out
+from actions.dates import as_of_or_today
+
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Show the plan; write and send nothing.")
+]
+
+
+def _run(kind: str, as_of: str | None, dry_run: bool, as_json: bool) -> int:
+    from actions.flows_api import run_chase_flow
+
+    day = as_of_or_today(as_of)
+    summary = run_chase_flow(kind, day, dry_run=dry_run)
+    public = {
+        k: summary[k]
+        for k in ("as_of", "planned", "sent", "skipped_duplicate", "failed", "recipients")
+    }
+    if as_json:
+        emit_json(
+            {
+                **public,
+                "items": summary["items"],
+                "dry_run": dry_run,
+                "unroutable": summary["unroutable"],
+            }
+        )
+    else:
+        _print_summary(kind, summary, dry_run)
+    return 1 if summary["failed"] else 0
+
+
+def _print_summary(kind: str, summary: dict[str, Any], dry_run: bool) -> None:
+    if summary.get("not_working_day"):
+        out.print(
+            f"{summary['as_of']} is not a working day ({summary['not_working_day']}): "
+            "nothing planned; the next run catches up"
+        )
+        return
+    rows = [(m["recipient"], m["role"], str(m["items"]), m["refs"]) for m in summary["messages"]]
+    if rows:
+        out.print(fitted_table(("recipient", "role", "items", "actions"), rows))
+    sent = f"would send {summary['planned']}" if dry_run else f"sent {summary['sent']}"
+    out.print(
+        f"{kind} as of {summary['as_of']}: {summary['planned']} message(s) to "
+        f"{summary['recipients']} recipient(s), {sent}, failed {summary['failed']}, "
+        f"skipped {summary['skipped_duplicate']} already sent"
+    )
+    for row in summary.get("delivery", []):
+        if row["state"] != "sent":
+            err.print(
+                f"  not delivered to {row['recipient']}: {row['error']} "
+                f"({'will retry' if row['state'] == 'pending' else 'gave up'})",
+                markup=False,
+            )
+    if summary["unroutable"]:
+        err.print("  no recipient for: " + ", ".join(summary["unroutable"]), markup=False)
+
+
+@app.command()
+def chase(as_of: AsOfOpt = None, dry_run: DryRunOpt = False, as_json: JsonOpt = False) -> None:
+    """Plan and send reminders: deadlines coming up and updates overdue (one digest each)."""
+    raise typer.Exit(_run("chase", as_of, dry_run, as_json))
+
+
+@app.command()
+def escalate(as_of: AsOfOpt = None, dry_run: DryRunOpt = False, as_json: JsonOpt = False) -> None:
+    """Plan and send escalations of overdue actions: owner, then manager, then the SRO."""
+    raise typer.Exit(_run("escalate", as_of, dry_run, as_json))

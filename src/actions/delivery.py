@@ -1,0 +1,315 @@
+"""Delivering the outbox: render, pick the channel, send, record the outcome.
+
+Each message's outcome is committed on its own, so an interrupted run loses at most the message
+in flight; a failing channel is retried with backoff and never blocks other recipients.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlmodel import Session, col
+
+from actions import db, outbox
+from actions.ics import deadlines_calendar
+from actions.models import Message, Person
+from actions.policy import DeliveryPolicy, Policy, load_policy
+from actions.redact import known_secrets, redact
+from actions.settings import get_settings
+from actions.templating import render_email
+from actions.transports import (
+    Attachment,
+    DeliveryError,
+    Envelope,
+    SmtpPool,
+    channel_key,
+    is_email_url,
+    send_with_apprise,
+    write_eml,
+)
+
+BATCH = 200
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0  # failed this run (will be retried, or gave up)
+    gave_up: int = 0
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        return {"sent": self.sent, "failed": self.failed, "gave_up": self.gave_up}
+
+
+@dataclass
+class _Recipient:
+    email: str
+    name: str
+    notify: list[str]
+
+
+class RateLimiter:
+    """At most ``rate`` sends per second per channel (0 = unlimited)."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.clock = clock
+        self.next_free: dict[str, float] = {}
+
+    def wait(self, channel: str) -> None:
+        if not self.interval:
+            return
+        now = self.clock()
+        ready = self.next_free.get(channel, now)
+        if ready > now:
+            time.sleep(ready - now)
+        self.next_free[channel] = max(ready, now) + self.interval
+
+
+def deliverer_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def render(message: Message, recipient: _Recipient) -> tuple[str, str, str, list[dict[str, str]]]:
+    """Subject, text, HTML and attachments of a planned message."""
+    from actions.links import PORTAL_LINK_MAX_AGE, portal_link
+
+    payload = dict(message.payload)
+    items = [item for group in payload.get("groups", []) for item in group["items"]]
+    portal = portal_link(recipient.email)
+    context = {
+        **payload,
+        "recipient": {"name": recipient.name, "email": recipient.email},
+        "as_of": date.fromisoformat(payload["as_of"]),
+        "item_count": len(items),
+        "soonest": _soonest(items),
+        "portal_url": portal,
+        "link_days": PORTAL_LINK_MAX_AGE // 86400,
+        "subject": "",
+    }
+    email = render_email(payload["template"], context)
+    context["subject"] = email.subject
+    email = render_email(payload["template"], context)
+    attachments = []
+    if payload["template"] == "reminder":
+        calendar = deadlines_calendar(items, portal_url=portal)
+        if calendar:
+            attachments.append(
+                {
+                    "filename": "deadlines.ics",
+                    "mime": "text/calendar",
+                    "data_b64": base64.b64encode(calendar.encode()).decode(),
+                }
+            )
+    return email.subject, email.text, email.html, attachments
+
+
+def _soonest(items: list[dict[str, Any]]) -> int | None:
+    """Days to the nearest deadline among the items that are reminded of one."""
+    days = [i["days_left"] for i in items if i.get("days_left") is not None]
+    return min(days) if days else None
+
+
+def _attachments(message: Message) -> tuple[Attachment, ...]:
+    found = []
+    for item in message.attachments:
+        if "data_b64" in item:
+            data = base64.b64decode(item["data_b64"])
+        else:
+            data = Path(item["path"]).read_bytes()
+        found.append(Attachment(item["filename"], item["mime"], data))
+    return tuple(found)
+
+
+class Deliverer:
+    """Sends claimed messages through the right channel; one per delivery run."""
+
+    def __init__(self, policy: DeliveryPolicy, *, outbox_dir: Path | None = None) -> None:
+        settings = get_settings()
+        self.policy = policy
+        self.email_url = settings.email_url.get_secret_value() if settings.email_url else None
+        self.outbox_dir = outbox_dir or settings.outbox_dir
+        self.smtp = SmtpPool()
+        self.limiter = RateLimiter(policy.rate_per_second)
+        self.secrets = known_secrets()
+
+    def channels(self, recipient: _Recipient) -> list[str]:
+        if recipient.notify:
+            return recipient.notify
+        if self.email_url:
+            return [self.email_url]
+        if self.outbox_dir:
+            return ["eml"]
+        raise DeliveryError(
+            "no delivery channel: set ACTIONS_EMAIL_URL or the person's notify URLs"
+        )
+
+    def send(self, envelope: Envelope, recipient: _Recipient) -> str:
+        """Send to every channel of the recipient; returns a description without secrets."""
+        used = []
+        for url in self.channels(recipient):
+            if url == "eml":
+                assert self.outbox_dir is not None
+                write_eml(self.outbox_dir, envelope)
+                used.append("eml file")
+                continue
+            self.limiter.wait(channel_key(url))
+            own_url = url != self.email_url
+            if is_email_url(url) and self.policy.smtp_pooling:
+                self.smtp.send(url, envelope, use_url_targets=own_url)
+            else:
+                send_with_apprise(url if own_url else _addressed(url, envelope.to_email), envelope)
+            used.append(channel_key(url))
+        return ", ".join(used)
+
+    def close(self) -> None:
+        self.smtp.close()
+
+
+def _addressed(email_url: str, to: str) -> str:
+    """``ACTIONS_EMAIL_URL`` carries no recipient: add the person's address for Apprise."""
+    from urllib.parse import quote
+
+    return f"{email_url}{'&' if '?' in email_url else '?'}to={quote(to, safe='@')}"
+
+
+def _recipients(session: Session, ids: list[int]) -> dict[int, _Recipient]:
+    rows = session.execute(
+        select(col(Message.id), col(Person.email), col(Person.name), col(Person.notify))
+        .join(Person, col(Person.id) == col(Message.recipient_id))
+        .where(col(Message.id).in_(ids))
+    )
+    return {mid: _Recipient(email, name, notify.split()) for mid, email, name, notify in rows}
+
+
+def deliver(
+    *,
+    only_ids: list[int] | None = None,
+    policy: Policy | None = None,
+    outbox_dir: Path | None = None,
+    limit: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> DeliveryReport:
+    """Drain due messages (or only ``only_ids``) until none is left to claim."""
+    policy = policy or load_policy()
+    engine = db.get_engine()
+    owner = deliverer_name()
+    deliverer = Deliverer(policy.delivery, outbox_dir=outbox_dir)
+    report = DeliveryReport()
+    try:
+        while limit is None or report.sent + report.failed < limit:
+            with db.session_scope(engine) as session:
+                ids = outbox.claim(
+                    session,
+                    owner=owner,
+                    limit=BATCH,
+                    lease_seconds=policy.delivery.lease_seconds,
+                    only_ids=only_ids,
+                )
+            if not ids:
+                break
+            _deliver_batch(ids, deliverer, owner, policy.delivery, report, progress)
+    finally:
+        deliverer.close()
+    return report
+
+
+def _deliver_batch(
+    ids: list[int],
+    deliverer: Deliverer,
+    owner: str,
+    policy: DeliveryPolicy,
+    report: DeliveryReport,
+    progress: Callable[[int], None] | None,
+) -> None:
+    engine = db.get_engine()
+    with db.session_scope(engine) as session:
+        recipients = _recipients(session, ids)
+    for message_id in ids:
+        with db.session_scope(engine) as session:
+            outcome = _deliver_one(
+                session, message_id, recipients.get(message_id), deliverer, owner, policy
+            )
+        report.rows.append(outcome)
+        if outcome["state"] == "sent":
+            report.sent += 1
+        else:
+            report.failed += 1
+            report.gave_up += outcome["state"] == "failed"
+        if progress:
+            progress(1)
+
+
+def _deliver_one(
+    session: Session,
+    message_id: int,
+    recipient: _Recipient | None,
+    deliverer: Deliverer,
+    owner: str,
+    policy: DeliveryPolicy,
+) -> dict[str, Any]:
+    message = session.get(Message, message_id)
+    assert message is not None
+    row = {
+        "id": message_id,
+        "recipient": message.recipient_label,
+        "kind": message.kind,
+        "subject": message.subject,
+        "channel": "",
+        "state": "",
+        "error": "",
+    }
+    try:
+        if recipient is None:
+            raise DeliveryError("the recipient no longer exists")
+        if not message.body_text:
+            _store_rendering(session, message, recipient)
+        envelope = Envelope(
+            recipient.email,
+            recipient.name,
+            message.subject,
+            message.body_text,
+            message.body_html,
+            _attachments(message),
+            message_id,
+        )
+        session.commit()  # the rendering is on record before anything leaves
+        row["channel"] = deliverer.send(envelope, recipient)
+        outbox.mark_sent(session, message_id, owner)
+        row.update(state="sent", subject=message.subject)
+    except DeliveryError as exc:
+        error = redact(str(exc), deliverer.secrets + (recipient.notify if recipient else []))
+        row.update(
+            error=error,
+            state=outbox.mark_failed(
+                session,
+                message_id,
+                owner,
+                error,
+                attempts=message.attempts,
+                max_attempts=policy.max_attempts,
+                backoff_seconds=policy.backoff_seconds,
+            ),
+        )
+    return row
+
+
+def _store_rendering(session: Session, message: Message, recipient: _Recipient) -> None:
+    subject, text, html, attachments = render(message, recipient)
+    session.execute(
+        update(Message)
+        .where(col(Message.id) == message.id)
+        .values(subject=subject, body_text=text, body_html=html, attachments=attachments)
+    )
+    message.subject, message.body_text, message.body_html = subject, text, html
+    message.attachments = attachments

@@ -1,0 +1,109 @@
+"""The outbox's state machine: claim with a lease, then mark sent, retry later, or give up.
+
+A claim is one UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING, so several
+deliverers on PostgreSQL take disjoint batches without waiting on each other; SQLite (one
+writer at a time) runs the same statement atomically. A deliverer that dies leaves its messages
+"sending" until the lease expires, then anyone may take them again: a message is sent at least
+once, and more than once only if a deliverer died between sending it and recording that.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlmodel import Session, col
+
+from actions.models import Message, MessageState
+from actions.types import utcnow
+
+
+def claimable(now: datetime) -> object:
+    return or_(
+        and_(col(Message.state) == MessageState.PENDING.value, col(Message.next_attempt_at) <= now),
+        and_(col(Message.state) == MessageState.SENDING.value, col(Message.lease_until) < now),
+    )
+
+
+def claim(
+    session: Session,
+    *,
+    owner: str,
+    limit: int,
+    lease_seconds: int,
+    only_ids: list[int] | None = None,
+    now: datetime | None = None,
+) -> list[int]:
+    """Take up to ``limit`` due messages for ``owner``; returns their ids (oldest first)."""
+    now = now or utcnow()
+    pick = select(col(Message.id)).where(claimable(now))  # type: ignore[arg-type]
+    if only_ids is not None:
+        pick = pick.where(col(Message.id).in_(only_ids))
+    pick = pick.order_by(col(Message.id)).limit(limit).with_for_update(skip_locked=True)
+    stmt = (
+        update(Message)
+        .where(col(Message.id).in_(pick.scalar_subquery()))
+        .values(
+            state=MessageState.SENDING.value,
+            lease_owner=owner,
+            lease_until=now + timedelta(seconds=lease_seconds),
+            attempts=col(Message.attempts) + 1,
+        )
+        .returning(col(Message.id))
+    )
+    return sorted(session.execute(stmt).scalars())
+
+
+def mark_sent(session: Session, message_id: int, owner: str) -> bool:
+    """Record success; False if the lease was lost to another deliverer meanwhile."""
+    result = session.execute(
+        update(Message)
+        .where(col(Message.id) == message_id, col(Message.lease_owner) == owner)
+        .values(
+            state=MessageState.SENT.value,
+            sent_at=utcnow(),
+            lease_owner=None,
+            lease_until=None,
+            last_error="",
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def mark_failed(
+    session: Session,
+    message_id: int,
+    owner: str,
+    error: str,
+    *,
+    attempts: int,
+    max_attempts: int,
+    backoff_seconds: int,
+) -> str:
+    """Record a failure: retry later with exponential backoff, or give up for good."""
+    final = attempts >= max_attempts
+    delay = backoff_seconds * 2 ** max(attempts - 1, 0)
+    state = MessageState.FAILED if final else MessageState.PENDING
+    session.execute(
+        update(Message)
+        .where(col(Message.id) == message_id, col(Message.lease_owner) == owner)
+        .values(
+            state=state.value,
+            last_error=error[:2000],
+            lease_owner=None,
+            lease_until=None,
+            next_attempt_at=utcnow() + timedelta(seconds=delay),
+        )
+    )
+    return state.value
+
+
+def counts(session: Session, ids: list[int] | None = None) -> dict[str, int]:
+    """Messages per state (all, or only ``ids``)."""
+    from sqlalchemy import func
+
+    stmt = select(col(Message.state), func.count()).group_by(col(Message.state))
+    if ids is not None:
+        stmt = stmt.where(col(Message.id).in_(ids))
+    found = {state: n for state, n in session.execute(stmt).tuples()}
+    return {s.value: found.get(s.value, 0) for s in MessageState}

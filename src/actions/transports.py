@@ -1,0 +1,250 @@
+"""Where messages go: Apprise URLs, email through a pooled SMTP connection, or .eml files.
+
+Apprise's email plugin waits ~5.5 s between two sends through one Apprise object and builds a
+fresh TLS context on every send (measured: 0.18 and 11 messages/s). For ``mailto://`` and
+``mailtos://`` URLs we therefore let Apprise parse the URL (same syntax, same defaults) and send
+over one SMTP connection per server, reused for the whole delivery run (> 100 messages/s).
+Every other scheme goes through a fresh Apprise object per message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+import ssl
+import tempfile
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from pathlib import Path
+from typing import Any
+
+from actions.errors import ActionsError
+
+SMTP_TIMEOUT_S = 20
+
+
+class DeliveryError(ActionsError):
+    """A channel refused or could not take a message (retried with backoff)."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    mime: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Envelope:
+    to_email: str
+    to_name: str
+    subject: str
+    text: str
+    html: str
+    attachments: tuple[Attachment, ...] = ()
+    message_id: int = 0
+
+
+def is_email_url(url: str) -> bool:
+    return url.split("://", 1)[0].lower() in {"mailto", "mailtos"}
+
+
+def channel_key(url: str) -> str:
+    """A label for rate limiting and reports: scheme and host, never credentials."""
+    scheme, _, rest = url.partition("://")
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1].split("?", 1)[0]
+    return f"{scheme.lower()}://{host}"
+
+
+@dataclass
+class _SmtpConfig:
+    host: str
+    port: int
+    user: str | None
+    password: str | None
+    mode: str  # insecure, starttls or ssl
+    from_name: str
+    from_addr: str
+    targets: tuple[str, ...]
+
+    @property
+    def key(self) -> tuple[str, int, str | None, str]:
+        return (self.host, self.port, self.user, self.mode)
+
+
+def parse_email_url(url: str) -> _SmtpConfig:
+    """Let Apprise interpret a mailto URL, so users write exactly what Apprise documents."""
+    import apprise
+
+    plugin: Any = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    if plugin is None or not hasattr(plugin, "smtp_host"):
+        raise DeliveryError(f"{channel_key(url)}: not a usable mailto URL")
+    name, addr = _from_pair(plugin.from_addr)
+    targets = tuple(t[1] if isinstance(t, tuple | list) else str(t) for t in plugin.targets)
+    return _SmtpConfig(
+        host=plugin.smtp_host or plugin.host,
+        port=int(plugin.port or (465 if plugin.secure_mode == "ssl" else 25)),
+        user=plugin.user,
+        password=plugin.password,
+        mode=str(plugin.secure_mode if plugin.secure else "insecure"),
+        from_name=name,
+        from_addr=addr,
+        targets=targets,
+    )
+
+
+def _from_pair(value: Any) -> tuple[str, str]:
+    if isinstance(value, tuple | list) and len(value) == 2:
+        return (str(value[0] or ""), str(value[1] or ""))
+    return ("", str(value or ""))
+
+
+def build_email(envelope: Envelope, from_name: str, from_addr: str, to: str) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = envelope.subject
+    message["From"] = formataddr((from_name or "Inspection actions", from_addr))
+    message["To"] = formataddr((envelope.to_name, to)) if to == envelope.to_email else to
+    message["Message-ID"] = make_msgid(domain=from_addr.rsplit("@", 1)[-1] or "localhost")
+    message["Auto-Submitted"] = "auto-generated"
+    if envelope.message_id:
+        message["X-Actions-Message"] = str(envelope.message_id)  # traces a mail to its outbox row
+    message.set_content(envelope.text)
+    if envelope.html:
+        message.add_alternative(envelope.html, subtype="html")
+    for item in envelope.attachments:
+        maintype, _, subtype = item.mime.partition("/")
+        message.add_attachment(
+            item.data, maintype=maintype, subtype=subtype or "octet-stream", filename=item.filename
+        )
+    return message
+
+
+@dataclass
+class SmtpPool:
+    """One open SMTP connection per server for the length of a delivery run."""
+
+    _connections: dict[tuple[str, int, str | None, str], smtplib.SMTP] = field(default_factory=dict)
+    _context: ssl.SSLContext | None = None
+
+    def send(self, url: str, envelope: Envelope, *, use_url_targets: bool) -> None:
+        """Send through the server in ``url``; to the URL's own recipients only if asked
+        (a person's notify URL), else to the envelope's address (``ACTIONS_EMAIL_URL``)."""
+        config = parse_email_url(url)
+        targets = list(config.targets) if use_url_targets else []
+        recipients = targets or [envelope.to_email]
+        email = build_email(
+            envelope,
+            config.from_name,
+            config.from_addr or "noreply@localhost",
+            ", ".join(recipients),
+        )
+        for attempt in (1, 2):  # a pooled connection may have been dropped by the server
+            connection = self._connection(config)
+            try:
+                connection.send_message(email, to_addrs=recipients)
+                return
+            except smtplib.SMTPServerDisconnected:
+                self._drop(config)
+                if attempt == 2:
+                    raise DeliveryError(
+                        f"{config.host}:{config.port}: server disconnected"
+                    ) from None
+            except smtplib.SMTPRecipientsRefused as exc:
+                raise DeliveryError(
+                    f"{config.host}:{config.port}: recipient refused "
+                    f"({_smtp_codes(exc.recipients)})"
+                ) from None
+            except smtplib.SMTPResponseException as exc:
+                self._drop(config)
+                raise DeliveryError(f"{config.host}:{config.port}: SMTP {exc.smtp_code}") from None
+            except OSError as exc:
+                self._drop(config)
+                raise DeliveryError(f"{config.host}:{config.port}: {type(exc).__name__}") from None
+
+    def _connection(self, config: _SmtpConfig) -> smtplib.SMTP:
+        existing = self._connections.get(config.key)
+        if existing is not None:
+            return existing
+        try:
+            connection = self._open(config)
+        except (OSError, smtplib.SMTPException) as exc:
+            reason = (
+                f"SMTP {exc.smtp_code}"
+                if isinstance(exc, smtplib.SMTPResponseException)
+                else type(exc).__name__
+            )
+            raise DeliveryError(f"{config.host}:{config.port}: cannot connect ({reason})") from None
+        self._connections[config.key] = connection
+        return connection
+
+    def _open(self, config: _SmtpConfig) -> smtplib.SMTP:
+        if config.mode == "ssl":
+            connection: smtplib.SMTP = smtplib.SMTP_SSL(
+                config.host, config.port, timeout=SMTP_TIMEOUT_S, context=self._tls()
+            )
+        else:
+            connection = smtplib.SMTP(config.host, config.port, timeout=SMTP_TIMEOUT_S)
+            if config.mode == "starttls":
+                connection.starttls(context=self._tls())
+        if config.user and config.password:
+            connection.login(config.user, config.password)
+        return connection
+
+    def _tls(self) -> ssl.SSLContext:
+        if self._context is None:
+            self._context = ssl.create_default_context()  # loaded once, not per message
+        return self._context
+
+    def _drop(self, config: _SmtpConfig) -> None:
+        connection = self._connections.pop(config.key, None)
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                connection.close()
+
+    def close(self) -> None:
+        for connection in list(self._connections.values()):
+            try:
+                connection.quit()
+            except Exception:
+                connection.close()
+        self._connections.clear()
+
+
+def _smtp_codes(refused: dict[str, tuple[int, bytes]]) -> str:
+    return ", ".join(str(code) for code, _ in refused.values())
+
+
+def send_with_apprise(url: str, envelope: Envelope) -> None:
+    """Any Apprise URL, through a fresh Apprise object (no shared throttle)."""
+    import apprise
+
+    app = apprise.Apprise()
+    if not app.add(url):
+        raise DeliveryError(f"{channel_key(url)}: not a valid Apprise URL")
+    with tempfile.TemporaryDirectory() as folder:
+        attach = apprise.AppriseAttachment()
+        for item in envelope.attachments:
+            path = Path(folder) / item.filename
+            path.write_bytes(item.data)
+            attach.add(str(path))
+        result = app.notify(
+            body=envelope.text,
+            title=envelope.subject,
+            body_format=apprise.NotifyFormat.TEXT,
+            attach=attach if envelope.attachments else None,
+        )
+    if not result:  # AppriseResult is falsy unless every service succeeded
+        raise DeliveryError(f"{channel_key(url)}: the channel refused or did not answer")
+
+
+def write_eml(folder: Path, envelope: Envelope) -> Path:
+    """The demo's "channel": the message as an .eml file a mail client can open."""
+    folder.mkdir(parents=True, exist_ok=True)
+    email = build_email(
+        envelope, "Inspection actions", "noreply@inspection-actions.invalid", envelope.to_email
+    )
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in envelope.to_email)
+    path = folder / f"{envelope.message_id:06d}-{safe}.eml"
+    path.write_bytes(bytes(email))
+    return path

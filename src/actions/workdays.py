@@ -1,0 +1,24 @@
+"""Working days: weekends and bank holidays (England by default) are skipped."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+
+import holidays
+
+_SUBDIVISIONS = {"england": "ENG", "wales": "WLS", "scotland": "SCT", "northern_ireland": "NIR"}
+
+
+@lru_cache(maxsize=8)
+def _bank_holidays(calendar: str) -> holidays.HolidayBase:
+    return holidays.country_holidays("GB", subdiv=_SUBDIVISIONS[calendar])
+
+
+def is_working_day(day: date, calendar: str = "england") -> bool:
+    return day.weekday() < 5 and day not in _bank_holidays(calendar)
+
+
+def bank_holiday_name(day: date, calendar: str = "england") -> str | None:
+    name = _bank_holidays(calendar).get(day)
+    return str(name) if name else None

@@ -1,0 +1,282 @@
+"""Chasing and escalation against a real SMTP server and a real HTTP endpoint (SPEC 8, 9)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from actions.db import session_scope
+from actions.delivery import deliver
+from actions.lifecycle import UpdateRequest
+from actions.models import Action, Message, MessageItem, Person, Status
+from actions.services import chase_or_escalate
+from actions.settings import reset_settings
+from actions.updates import post_update, review
+from tests.helpers import seed_action, seed_people
+from tests.servers import HttpSink, SmtpSink, http_fixture, smtp_fixture
+
+MONDAY = date(2027, 3, 1)
+DEADLINE = date(2027, 3, 15)
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    yield from smtp_fixture()
+
+
+@pytest.fixture
+def http() -> Iterator[HttpSink]:
+    yield from http_fixture()
+
+
+@pytest.fixture
+def world(engine: Engine, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """sro ← manager ← owner/other; three open actions; email through the SMTP sink."""
+    monkeypatch.setenv("ACTIONS_SECRET_KEY", "test-secret-key-for-links")
+    monkeypatch.setenv("ACTIONS_EMAIL_URL", smtp.url())
+    reset_settings()
+    with session_scope(engine) as session:
+        people = seed_people(session)
+        first = seed_action(
+            session, owner=people["owner"], ref="NOR-2018-AFI-01", deadline=DEADLINE
+        )
+        seed_action(session, owner=people["owner"], ref="NOR-2018-AFI-02", deadline=DEADLINE)
+        seed_action(
+            session, owner=people["other"], ref="NOR-2018-AFI-03", deadline=date(2027, 6, 30)
+        )
+        # created long ago would trigger update requests; make them recent
+        session.execute(
+            text("UPDATE action SET created_at = :t"),
+            {
+                "t": "2027-02-20 09:00:00"
+                if engine.dialect.name == "sqlite"
+                else "2027-02-20 09:00:00+00"
+            },
+        )
+    return {"engine": engine, "smtp": smtp, "first_id": first.id}
+
+
+def run(kind: str, day: date) -> dict[str, Any]:
+    return chase_or_escalate(kind, day)
+
+
+def recipients(smtp: SmtpSink) -> list[str]:
+    return sorted(rcpt for _, rcpts in smtp.envelopes for rcpt in rcpts)
+
+
+def test_one_digest_per_recipient_and_a_second_run_sends_nothing(world: dict[str, Any]) -> None:
+    smtp = world["smtp"]
+    first = run("chase", MONDAY)
+    assert (first["planned"], first["sent"], first["failed"], first["recipients"]) == (1, 1, 0, 1)
+    assert recipients(smtp) == ["owner@force.example"]
+    body = smtp.messages[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "NOR-2018-AFI-01" in body and "NOR-2018-AFI-02" in body and "due in 14 days" in body
+    assert "/p/" in body  # the signed portal link
+    second = run("chase", MONDAY)
+    assert (second["planned"], second["sent"], second["skipped_duplicate"]) == (0, 0, 2)
+    assert len(smtp.messages) == 1
+
+
+def test_each_threshold_once_and_a_missed_run_is_caught_up(world: dict[str, Any]) -> None:
+    smtp = world["smtp"]
+    # No run at 14 days before; the first run is at 10 days left: the 14-day reminder goes now.
+    assert run("chase", date(2027, 3, 5))["sent"] == 1
+    assert "due in 10 days" in smtp.messages[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert run("chase", date(2027, 3, 6))["planned"] == 0  # Saturday: nothing at all
+    # Runs missed all week: Friday 12 March is inside the 7-day window.
+    assert run("chase", date(2027, 3, 12))["sent"] == 1
+    # The 1-day reminder falls on Sunday 14th: it goes on Monday 15th (due today).
+    assert run("chase", date(2027, 3, 14))["planned"] == 0
+    monday = run("chase", DEADLINE)
+    assert monday["sent"] == 1
+    assert "due today" in smtp.messages[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert run("chase", DEADLINE)["planned"] == 0
+    assert len(smtp.messages) == 3
+
+
+def test_bank_holidays_are_not_working_days(world: dict[str, Any]) -> None:
+    easter_monday = date(2027, 3, 29)
+    result = run("chase", easter_monday)
+    assert result["planned"] == 0 and result["not_working_day"] == "Easter Monday"
+
+
+def test_escalation_ladder(world: dict[str, Any]) -> None:
+    smtp = world["smtp"]
+    l1 = run("escalate", date(2027, 3, 16))
+    assert l1["sent"] == 1 and recipients(smtp) == ["owner@force.example"]
+    assert run("escalate", date(2027, 3, 17))["planned"] == 0
+    smtp.messages.clear(), smtp.envelopes.clear()
+    l2 = run("escalate", date(2027, 3, 22))
+    assert recipients(smtp) == ["manager@force.example", "owner@force.example"]
+    assert l2["recipients"] == 2
+    manager_mail = smtp.to("manager@force.example")[0]
+    assert "in your team" in manager_mail["Subject"]
+    owner_copy = smtp.to("owner@force.example")[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "copied for information" in owner_copy
+    assert run("escalate", date(2027, 3, 23))["planned"] == 0  # repeats at most every 7 days
+    smtp.messages.clear(), smtp.envelopes.clear()
+    assert run("escalate", date(2027, 3, 30))["sent"] == 2  # L2 repeat (29th was Easter Monday)
+    smtp.messages.clear(), smtp.envelopes.clear()
+    run("escalate", date(2027, 4, 5))
+    assert recipients(smtp) == ["owner@force.example", "sro@force.example"]
+    assert "senior responsible owner" in smtp.to("sro@force.example")[0]["Subject"]
+    with Session(world["engine"]) as session:
+        levels = {a.ref: a.escalation_level for a in session.exec(select(Action))}
+    assert levels == {"NOR-2018-AFI-01": 3, "NOR-2018-AFI-02": 3, "NOR-2018-AFI-03": 0}
+
+
+def test_closing_or_a_new_deadline_ends_escalation(world: dict[str, Any]) -> None:
+    smtp, engine = world["smtp"], world["engine"]
+    run("escalate", date(2027, 3, 16))
+    with session_scope(engine) as session:
+        post_update(
+            session,
+            "NOR-2018-AFI-01",
+            UpdateRequest(status=Status.COMPLETED, note="Done"),
+            by="owner@force.example",
+        )
+        review(session, "NOR-2018-AFI-01", accept=True, by="manager@force.example")
+        post_update(
+            session,
+            "NOR-2018-AFI-02",
+            UpdateRequest(deadline=date(2027, 5, 31), reason="Supplier"),
+            by="owner@force.example",
+        )
+    # The deadline change is not accepted yet: AFI-02 still escalates.
+    smtp.messages.clear(), smtp.envelopes.clear()
+    result = run("escalate", date(2027, 3, 22))
+    body = smtp.to("manager@force.example")[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "NOR-2018-AFI-02" in body and "NOR-2018-AFI-01" not in body
+    assert result["sent"] == 2
+    with session_scope(engine) as session:
+        review(session, "NOR-2018-AFI-02", accept=True, by="sro@force.example")
+        levels = {a.ref: a.escalation_level for a in session.exec(select(Action))}
+    assert levels["NOR-2018-AFI-02"] == 0
+    assert run("escalate", date(2027, 4, 5))["planned"] == 0
+
+
+def test_a_refusing_channel_is_retried_and_does_not_block_others(
+    world: dict[str, Any], http: HttpSink
+) -> None:
+    engine, smtp = world["engine"], world["smtp"]
+    with session_scope(engine) as session:
+        other = session.exec(select(Person).where(Person.email == "other@force.example")).one()
+        other.notify = http.url()
+        seed_action(session, owner=other, ref="NOR-2018-AFI-04", deadline=DEADLINE)
+    http.status = 500
+    result = run("chase", MONDAY)
+    assert (result["planned"], result["sent"], result["failed"]) == (2, 1, 1)
+    assert recipients(smtp) == ["owner@force.example"]
+    with Session(engine) as session:
+        failed = session.exec(
+            select(Message).where(Message.recipient_label == "other@force.example")
+        ).one()
+        assert (failed.state, failed.attempts) == ("pending", 1)
+        assert (
+            "json://127.0.0.1" in failed.last_error and failed.next_attempt_at > failed.created_at
+        )
+        session.execute(text("UPDATE message SET next_attempt_at = created_at"))
+        session.commit()
+    http.status = 200
+    again = deliver()
+    assert (again.sent, again.failed) == (1, 0)
+    assert http.posts[0]["title"].startswith("1 inspection action needs your update")
+
+
+def test_a_channel_that_times_out_gives_up_after_max_attempts(
+    world: dict[str, Any], http: HttpSink, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = world["engine"]
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[delivery]\nmax_attempts = 2\nbackoff_seconds = 1\n")
+    monkeypatch.setenv("ACTIONS_CONFIG", str(policy))
+    reset_settings()
+    with session_scope(engine) as session:
+        other = session.exec(select(Person).where(Person.email == "other@force.example")).one()
+        other.notify = http.url() + "?rto=0.5&cto=0.5"
+        seed_action(session, owner=other, ref="NOR-2018-AFI-04", deadline=DEADLINE)
+    http.delay = 2.0
+    result = run("chase", MONDAY)
+    assert (result["sent"], result["failed"]) == (1, 1)
+    with session_scope(engine) as session:
+        session.execute(text("UPDATE message SET next_attempt_at = created_at"))
+    assert deliver().gave_up == 1
+    with Session(engine) as session:
+        states = sorted(m.state for m in session.exec(select(Message)))
+    assert states == ["failed", "sent"]
+
+
+def test_names_and_findings_with_markup_arrive_escaped(world: dict[str, Any]) -> None:
+    engine, smtp = world["engine"], world["smtp"]
+    with session_scope(engine) as session:
+        owner = session.exec(select(Person).where(Person.email == "owner@force.example")).one()
+        owner.name = "<script>alert('name')</script>"
+        action = session.exec(select(Action).where(Action.ref == "NOR-2018-AFI-01")).one()
+        action.title = "Fix <script>alert(1)</script> & <b>bold</b>"
+    run("chase", MONDAY)
+    html = smtp.messages[0].get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in html
+    assert "&lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt;" in html
+
+
+def test_smtp_password_never_reaches_the_outbox_or_logs(
+    world: dict[str, Any], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    smtp, engine = world["smtp"], world["engine"]
+    secret = "Sup3rSecretPassw0rd"
+    # aiosmtpd offers no AUTH without TLS: the login fails, and the error must not leak.
+    monkeypatch.setenv(
+        "ACTIONS_EMAIL_URL", f"mailto://tracker:{secret}@127.0.0.1:{smtp.port}?from=t@force.example"
+    )
+    reset_settings()
+    result = run("chase", MONDAY)
+    assert result["failed"] == 1
+    with engine.connect() as conn:
+        dump = " ".join(str(row) for row in conn.execute(text("SELECT * FROM message")))
+        dump += " ".join(str(row) for row in conn.execute(text("SELECT * FROM audit")))
+    assert secret not in dump and secret not in caplog.text
+    assert secret not in str(result)
+
+
+def test_dry_run_writes_nothing(world: dict[str, Any]) -> None:
+    result = chase_or_escalate("chase", MONDAY, dry_run=True)
+    assert result["planned"] == 1 and result["sent"] == 0
+    with Session(world["engine"]) as session:
+        assert session.exec(select(Message)).all() == []
+        assert session.exec(select(MessageItem)).all() == []
+
+
+def test_update_requests_after_the_cadence(world: dict[str, Any]) -> None:
+    smtp, engine = world["smtp"], world["engine"]
+    with session_scope(engine) as session:
+        post_update(
+            session,
+            "NOR-2018-AFI-03",
+            UpdateRequest(progress=10, note="Started"),
+            by="other@force.example",
+        )
+        session.execute(
+            text("UPDATE action SET last_update_at = :t WHERE ref = 'NOR-2018-AFI-03'"),
+            {
+                "t": "2027-01-04 10:00:00"
+                if engine.dialect.name == "sqlite"
+                else "2027-01-04 10:00:00+00"
+            },
+        )
+    run("chase", date(2027, 2, 3))  # 30 days of silence
+    assert [m["Subject"] for m in smtp.to("other@force.example")] == [
+        "1 inspection action needs your update"
+    ]
+    assert (
+        "no update for 30 days"
+        in smtp.to("other@force.example")[0].get_body(("plain",)).get_content()
+    )  # type: ignore[union-attr]
+    assert run("chase", date(2027, 2, 4))["planned"] == 0
+    assert run("chase", date(2027, 3, 5))["recipients"] == 2  # 60 days: asked again
