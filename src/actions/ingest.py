@@ -21,7 +21,16 @@ from sqlmodel import Session, col
 from actions import audit
 from actions.assignment import Assigner
 from actions.errors import UserInputError
-from actions.models import OPEN_STATUSES, Action, Finding, Inspection, Kind, Person, Status
+from actions.models import (
+    OPEN_STATUSES,
+    Action,
+    AuditRecord,
+    Finding,
+    Inspection,
+    Kind,
+    Person,
+    Status,
+)
 from actions.policy import Policy, add_months
 from actions.refs import action_ref, inspection_code, short_title
 
@@ -78,6 +87,11 @@ class IngestPlan:
     findings: list[Any] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
     existing_inspection_id: int | None = None
+    #: Finding index in this report → id of the stored finding it matched (revisions only),
+    #: so a new recommendation can point at a cause of concern ingested earlier.
+    matched_ids: dict[int, int] = field(default_factory=dict)
+    #: Why nothing happens, for an "unchanged" plan.
+    note: str = ""
 
     @property
     def unassigned(self) -> list[str]:
@@ -95,6 +109,7 @@ class IngestPlan:
             "kept": self.kept,
             "superseded": self.superseded_refs,
             "unassigned": self.unassigned,
+            "note": self.note,
         }
 
 
@@ -144,11 +159,8 @@ def plan_ingest(session: Session, path: Path, meta: InspectionMeta, policy: Poli
     from actions.extract import extract_file
 
     sha = sha256_of(path)
-    same = session.execute(
-        select(Inspection).where(col(Inspection.sha256) == sha)
-    ).scalar_one_or_none()
-    if same is not None:
-        return IngestPlan(str(path), sha, "unchanged", same.code, same.title)
+    if (known := _already_ingested(session, path, sha)) is not None:
+        return known
     report = extract_file(path)
     if not report.findings:
         raise UserInputError(f"no findings found in {path}")
@@ -161,9 +173,15 @@ def plan_ingest(session: Session, path: Path, meta: InspectionMeta, policy: Poli
         published=meta.published or report.published,
         next_inspection=meta.next_inspection,
     )
-    previous = session.execute(
-        select(Inspection).where(col(Inspection.body) == meta.body, col(Inspection.title) == title)
-    ).scalar_one_or_none()
+    previous = (
+        session.execute(
+            select(Inspection)
+            .where(col(Inspection.body) == meta.body, col(Inspection.title) == title)
+            .order_by(col(Inspection.id).desc())
+        )
+        .scalars()
+        .first()
+    )
     if previous is not None:
         return _plan_revision(session, path, sha, previous, report.findings, resolved, policy)
     taken = set(session.execute(select(col(Inspection.code))).scalars())
@@ -181,6 +199,38 @@ def plan_ingest(session: Session, path: Path, meta: InspectionMeta, policy: Poli
         session, code, report.findings, range(len(report.findings)), resolved, policy, Counter()
     )
     return plan
+
+
+def _already_ingested(session: Session, path: Path, sha: str) -> IngestPlan | None:
+    """An "unchanged" plan when this exact file was ingested before, as the current version of
+    an inspection or as an earlier one (its hash then lives on in the sha256 audit trail).
+
+    Re-ingesting an earlier version must not undo the revision that replaced it: treating it as
+    a new revision would supersede the newer findings and flip-flop on every run.
+    """
+    same = session.execute(
+        select(Inspection).where(col(Inspection.sha256) == sha)
+    ).scalar_one_or_none()
+    if same is not None:
+        note = f"already ingested as {same.code}; nothing to do"
+        return IngestPlan(str(path), sha, "unchanged", same.code, same.title, note=note)
+    earlier = (
+        session.execute(
+            select(Inspection)
+            .join(AuditRecord, col(AuditRecord.entity_id) == Inspection.id)  # type: ignore[arg-type]
+            .where(
+                col(AuditRecord.entity) == "inspection",
+                col(AuditRecord.field) == "sha256",
+                col(AuditRecord.old) == sha,
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if earlier is None:
+        return None
+    note = f"already ingested as an earlier version of {earlier.code}, since revised; nothing to do"
+    return IngestPlan(str(path), sha, "unchanged", earlier.code, earlier.title, note=note)
 
 
 def _plan_actions(
@@ -213,15 +263,24 @@ def _plan_actions(
 
 
 def _deadline(findings: list[Any], index: int, meta: InspectionMeta, policy: Policy) -> date | None:
+    """The finding's stated deadline, else its cause of concern's, else the policy default.
+
+    A cause of concern that states none is resolved when its recommendations are, so it takes
+    the latest deadline they state.
+    """
     finding = findings[index]
     parent = findings[finding.parent] if finding.parent is not None else None
     for candidate in (finding, parent):
-        if candidate is None:
-            continue
-        due = candidate.due or relative_due(candidate.due_text, meta.published)
-        if due:
+        if candidate is not None and (due := _stated(candidate, meta.published)):
             return due
+    children = [_stated(f, meta.published) for f in findings if f.parent == index]
+    if stated := [d for d in children if d is not None]:
+        return max(stated)
     return policy.default_deadline(meta.published, meta.next_inspection)
+
+
+def _stated(finding: Any, published: date | None) -> date | None:
+    return finding.due or relative_due(finding.due_text, published)
 
 
 def _assigner(session: Session, policy: Policy) -> Assigner:
@@ -231,9 +290,7 @@ def _assigner(session: Session, policy: Policy) -> Assigner:
     found: dict[str, int] = dict(
         session.execute(
             select(col(Person.email), col(Person.id)).where(col(Person.email).in_(owners))  # type: ignore[attr-defined]
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     missing = sorted(owners - set(found))
     if missing:
@@ -259,6 +316,7 @@ def _plan_revision(
         .where(col(Finding.inspection_id) == inspection.id)
     ).all()
     by_text = {(f.kind, normalised(f.text)): a for f, a in rows}
+    stored_ids = {(f.kind, normalised(f.text)): f.id for f, _ in rows}
     new_indexes = [i for i, f in enumerate(findings) if (f.kind, normalised(f.text)) not in by_text]
     current = {(f.kind, normalised(f.text)) for f in findings}
     vanished = [
@@ -280,6 +338,11 @@ def _plan_revision(
         superseded_refs=vanished,
         existing_inspection_id=inspection.id,
         meta={**meta.__dict__},
+        matched_ids={
+            i: fid
+            for i, f in enumerate(findings)
+            if (fid := stored_ids.get((f.kind, normalised(f.text)))) is not None
+        },
     )
     plan.new_actions = _plan_actions(
         session, inspection.code, findings, new_indexes, meta, policy, numbers
@@ -338,11 +401,11 @@ def _write_actions(session: Session, inspection_id: int, plan: IngestPlan, actor
         )
     ).scalar_one()
     owners: dict[str, int] = (
-        dict(session.execute(select(col(Person.email), col(Person.id))).tuples().all())
+        dict(session.execute(select(col(Person.email), col(Person.id))).all())
         if any(a.owner_email for a in plan.new_actions)
         else {}
     )
-    finding_ids: dict[int, int] = {}
+    finding_ids: dict[int, int] = dict(plan.matched_ids)
     for offset, planned in enumerate(plan.new_actions, start=1):
         source = plan.findings[planned.finding_index]
         finding = Finding(

@@ -278,9 +278,7 @@ def ingest(
 
 def _print_ingest(summary: dict[str, Any]) -> None:
     if summary["outcome"] == "unchanged":
-        out.print(
-            f"{summary['file']} was already ingested as {summary['inspection']}; nothing to do"
-        )
+        out.print(f"{summary['file']}: {summary['note']}", markup=False)
         return
     prefix = "would " if summary["dry_run"] else ""
     out.print(

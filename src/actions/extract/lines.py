@@ -24,7 +24,7 @@ _MULTI_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,3}){1,3})\.?\s+(?=\S)")  # 7.1, 
 _SINGLE_NUMBER = re.compile(r"^\(?(\d{1,3})[.)]\s+(?=\S)")  # 1. / 1) / (1)
 _LETTER = re.compile(r"^\(?([a-z]|[ivx]{1,4})\)\s+(?=\S)")  # (a) / a) / (iv)
 _LABEL = re.compile(
-    r"^(recommendation|area\s+for\s+improvement|afi|cause\s+of\s+concern|suggestion)"
+    r"^(recommendation|area\s+for\s+(?:improvement|development)|afi|cause\s+of\s+concern|suggestion)"
     r"\s*(?P<ref>\d{1,3}(?:\.\d{1,3})?)\s*[:.\-–]?\s*(?=\S|$)",
     re.I,
 )
@@ -91,7 +91,10 @@ def prepare_lines(text: str) -> list[Line]:
     raw = text.split("\n")
     lines: list[Line] = []
     for index, row in enumerate(raw):
-        if _is_table_header(raw, index) or _is_table_rule(row):
+        if _is_table_header(raw, index):
+            lines.extend(_findings_column(row))
+            continue
+        if _is_table_rule(row):
             continue
         for piece in _split_inline_bullets(row.replace("\xa0", " ").strip()):
             line = classify(piece)
@@ -178,6 +181,18 @@ def _is_table_header(rows: list[str], index: int) -> bool:
     return rows[index].lstrip().startswith("|") and _is_table_rule(nxt)
 
 
+# A tracker's header names the column that holds its findings: "| Ref | Recommendation | Owner |".
+_FINDINGS_COLUMN = re.compile(
+    r"^(?:recommendations?|areas?\s+for\s+improvement|afis?|causes?\s+of\s+concern)$", re.I
+)
+
+
+def _findings_column(row: str) -> list[Line]:
+    """The findings column's name as a heading line, so the rows below read as its items."""
+    cells = [collapse(cell) for cell in row.strip().strip("|").split("|")]
+    return [Line(cell) for cell in cells if _FINDINGS_COLUMN.match(cell)][:1]
+
+
 def _table_row(row: str) -> Line | None:
     """``| T1 | text | addressee | status |`` → the text cell, numbered by the id cell."""
     cells = [collapse(cell) for cell in row.strip().strip("|").split("|")]
@@ -189,4 +204,7 @@ def _table_row(row: str) -> Line | None:
     line = parse_marker(text)
     if ref and line.reference is None:
         return Line(line.text, marker="code", reference=ref)
+    if line.marker is None and len(line.text.split()) > 3:
+        # A row is an item of its own, like a list item; short cells are headers or grades.
+        return Line(line.text, marker="row")
     return line

@@ -20,14 +20,26 @@ from actions.extract.lines import Line, collapse, parse_marker
 from actions.extract.model import JUDGEMENTS, ExtractedFinding, Kind
 
 _AFI_HEAD = (
-    r"areas?\s+for\s+(?:improvement|review)|suggestions?"
+    r"areas?\s+for\s+(?:improvement|review|development)|suggestions?"
     r"|what\s+the\s+.{1,40}?\s+(?:could|should|needs?\s+to)\s+do\s+better"
+    # Ofsted: "What does the school need to do to improve?"
+    r"|what\s+does\s+the\s+.{1,40}?\s+need\s+to\s+do\s+to\s+improve"
+    # CQC: "Action the hospital MUST take to improve", "… SHOULD take to improve"
+    r"|actions?\s+the\s+.{1,40}?\s+(?:must|should)\s+take(?:\s+to\s+improve)?"
 )
-_HEAD = rf"(?P<coc>causes?\s+of\s+concern)|(?P<afi>{_AFI_HEAD})" + (
-    r"|(?P<rec>(?:main\s+|key\s+|other\s+|our\s+)?recommendations?|actions?\s+required)"
+_HEAD = (
+    rf"(?P<coc>causes?\s+of\s+concern|(?:priority|key)\s+concerns)|(?P<afi>{_AFI_HEAD})"
+    r"|(?P<rec>(?:main\s+|key\s+|other\s+|our\s+)?recommendations?|actions?\s+required"
+    r"|actions?\s+we\s+have\s+told\s+the\s+provider\s+to\s+take)"
 )
 # The whole line is a heading: "Areas for improvement", "7. RECOMMENDATIONS", "Recommendations (14)"
-_HEADING = re.compile(rf"^(?:{_HEAD})(?:\s*\(\d+\))?\s*[:.]?$", re.I)
+_HEADING = re.compile(rf"^(?:{_HEAD})(?:\s*\(\d+\))?\s*[:.?]?$", re.I)
+# "Area for improvement" in the singular heads one item (HMICFRS 2021+ boxes); prose follows it.
+_SINGULAR_AFI = re.compile(r"^area\s+for\s+(?:improvement|development)\s*:?$", re.I)
+# "Recommendation: …" under a numbered concern answers that concern only (HMIP 2022+).
+_SINGULAR_REC = re.compile(r"^recommendation\s*[:–-]", re.I)
+# An introduction to the list or table that follows, not an item of it.
+_PREAMBLE = re.compile(r"\b(?:table|list)\s+below\b|\bas\s+follows\s*:?$", re.I)
 # A heading with the first item on its line: "Cause of concern: The force …", "Recommendations R1 …"
 _HEADING_INLINE = re.compile(
     rf"^(?:{_HEAD})(?:\s*[:–-]\s+|\s+(?=(?:[A-Z]{{1,3}}\d{{1,3}}|\d{{1,2}}(?:\.\d+)*)\s))", re.I
@@ -93,6 +105,10 @@ class _Section:
     items: list[_Item] = field(default_factory=list)
     marked: bool = False
     carried_pending: bool = False
+    #: After its single item, marked lines go back to a section of this kind.
+    resume: Kind | None = None
+    #: Opened by a heading right after another empty one: a contents list, not a section.
+    toc: bool = False
 
 
 class Parser:
@@ -107,6 +123,7 @@ class Parser:
         self.section: _Section | None = _Section("recommendation") if register else None
         self.pending_ref: str | None = None
         self.coc: _Item | None = None
+        self.last_heading = False  # the previous line was a whole-line findings heading
 
     # -- dispatch -------------------------------------------------------------------------------
     def feed(self, line: Line) -> None:
@@ -119,6 +136,7 @@ class Parser:
         elif line.register_title and self.register:
             self.pending_ref = line.reference
         elif not self._heading(line):
+            self.last_heading = False
             self._text_line(line)
 
     def _heading(self, line: Line) -> bool:
@@ -133,12 +151,18 @@ class Parser:
         if line.marker not in (None, "number") or self._in_stem():
             return False
         if match := _HEADING.match(text):
-            self._open(_Section(_kind_of(match)))
+            toc = self.last_heading and self.section is not None and not self.section.items
+            single = bool(_SINGULAR_AFI.match(text))
+            self._open(_Section(_kind_of(match), single=single, toc=toc))
+            self.last_heading = True
             if _RESETS_QUESTION.match(text):
                 self._set_question(None)
             return True
         if match := _HEADING_INLINE.match(text):
-            self._open(_Section(_kind_of(match)))
+            resume = None
+            if _SINGULAR_REC.match(text) and self.section and self.section.kind != "recommendation":
+                resume = self.section.kind
+            self._open(_Section(_kind_of(match), single=resume is not None, resume=resume))
             self._text_line(parse_marker(text[match.end() :].strip()))
             return True
         if _is_question(line):
@@ -216,13 +240,25 @@ class Parser:
         if last and _continues(last, line):
             _append(last, line.text)
             return
+        if line.marker is None and _is_aside(line.text):
+            return
+        if section.single and section.items and section.resume and line.marker:
+            self._open(_Section(section.resume, marked=True))
+            section = self.section
+            assert section is not None
+        if line.marker is None and (
+            (last and not section.marked and _is_subheading(line.text, last))
+            or (section.toc and not last and not _item_like(line.text))
+        ):
+            self._end_list()
+            return
         ref = line.reference if line.marker else self.pending_ref
         if line.marker or (self.pending_ref and _item_like(line.text)):
             self.pending_ref = None
             section.marked = True
             self._new_item(line.text, ref, line.marker or "number")
         elif section.single and section.items:
-            self._close_section()
+            self._end_list()
         elif not section.items and _item_like(line.text):
             self._new_item(line.text, self.pending_ref, None)
             self.pending_ref = None
@@ -231,7 +267,12 @@ class Parser:
         ):
             self._new_item(line.text, None, None)
         elif _item_like(line.text):  # narrative prose: the list is over
-            self._close_section()
+            self._end_list()
+
+    def _end_list(self) -> None:
+        """Prose or a sub-heading ended the list: later recommendations answer no concern."""
+        self._close_section()
+        self.coc = None
 
     def _add_part(self, stem: _Item, line: Line) -> bool:
         """Sub-items of a stem ending in a colon; False when ``line`` is not one of them."""
@@ -404,6 +445,26 @@ def _item_like(text: str) -> bool:
         text.endswith((".", ";", ":", ",", "!", ")"))
         or words >= 9
         or bool(_FINDING_LIKE.search(text))
+    )
+
+
+def _is_aside(text: str) -> bool:
+    """ "(Information for the school …)", "The table below shows …": about the list, not in it."""
+    return (text.startswith("(") and text.endswith(")")) or bool(_PREAMBLE.search(text))
+
+
+def _is_subheading(text: str, last: _Item) -> bool:
+    """A short title-like line ("Main findings") after a finished item ends the list.
+
+    An unfinished item may run on past a PDF's running header, so it keeps the list open.
+    """
+    return (
+        last.text.endswith((*_TERMINAL, ")"))
+        and not last.parts
+        and text[:1].isupper()
+        and not text.endswith((*_TERMINAL, ";", ":", ","))
+        and len(text.split()) <= 8
+        and not _item_like(text)
     )
 
 

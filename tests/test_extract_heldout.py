@@ -1,0 +1,97 @@
+"""Held-out reports: synthetic texts in the style of publications the corpus shows once or never.
+
+The extractor was written with the corpus in view; these files were written (with their expected
+findings) without running it, to check that its rules generalise. Each starts with a
+``SYNTHETIC:`` line instead of the corpus's ``SOURCE:`` line; it is provenance, not report text.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from actions.extract import extract_file
+from tests.extract_formats import FORMATS, match_count, norm_text, to_html, write_docx, write_pdf
+
+HELDOUT = Path(__file__).parent / "fixtures" / "heldout"
+FLOOR = 0.95
+#: Fields an expected finding may state besides kind and text; checked when stated.
+CHECKED = ("reference", "due", "due_text", "parent", "parts", "source_refs")
+
+
+def heldout_names() -> list[str]:
+    return sorted(p.stem for p in HELDOUT.glob("*.txt"))
+
+
+def heldout_text(name: str) -> str:
+    text = (HELDOUT / f"{name}.txt").read_text(encoding="utf-8")
+    first, _, rest = text.partition("\n")
+    return rest if first.startswith("SYNTHETIC:") else text
+
+
+def heldout_expected(name: str) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = json.loads(
+        (HELDOUT / f"{name}.expected.json").read_text(encoding="utf-8")
+    )
+    return data
+
+
+def write_heldout(name: str, fmt: str, directory: Path) -> Path:
+    """The held-out text as ``fmt`` (its SYNTHETIC line left out)."""
+    text = heldout_text(name)
+    path = directory / f"{name}.{fmt}"
+    if fmt == "txt":
+        path.write_text(text, encoding="utf-8")
+    elif fmt == "html":
+        path.write_text(to_html(text), encoding="utf-8")
+    elif fmt == "pdf":
+        write_pdf(text, path)
+    else:
+        write_docx(text, path)
+    return path
+
+
+def found_in(name: str, fmt: str, directory: Path) -> list[dict[str, Any]]:
+    return [f.to_json() for f in extract_file(write_heldout(name, fmt, directory)).findings]
+
+
+def test_every_heldout_file_has_expectations() -> None:
+    names = heldout_names()
+    assert len(names) >= 6
+    for name in names:
+        assert (HELDOUT / f"{name}.txt").read_text(encoding="utf-8").startswith("SYNTHETIC:")
+        assert heldout_expected(name), name
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_heldout_accuracy(fmt: str, tmp_path: Path) -> None:
+    n_want = n_found = hits = 0
+    for name in heldout_names():
+        want, found = heldout_expected(name), found_in(name, fmt, tmp_path)
+        matched = match_count(want, found)
+        assert matched / len(want) >= FLOOR - 0.2, f"{name} ({fmt}) recall"
+        n_want, n_found, hits = n_want + len(want), n_found + len(found), hits + matched
+    assert hits / n_want >= FLOOR and hits / max(n_found, 1) >= FLOOR, (hits, n_want, n_found)
+
+
+@pytest.mark.parametrize("name", heldout_names())
+def test_heldout_details(name: str, tmp_path: Path) -> None:
+    """Deadlines, refs, parents, parts and paragraph refs where the expectation states them."""
+    found = found_in(name, "txt", tmp_path)
+    by_key = {(f["kind"], norm_text(f["text"])): f for f in found}
+    index = {id(f): n for n, f in enumerate(found)}
+    want = heldout_expected(name)
+    for item in want:
+        got = by_key.get((item["kind"], norm_text(item["text"])))
+        if got is None:
+            continue  # counted by the accuracy test
+        for key in CHECKED:
+            if key == "parent" and key in item:
+                parent = want[item["parent"]]
+                target = by_key.get((parent["kind"], norm_text(parent["text"])))
+                assert target is not None and got["parent"] == index[id(target)], item["text"]
+            elif key in item:
+                assert got[key] == item[key], (key, item["text"])
