@@ -1,0 +1,175 @@
+"""What the portal pages show, read from the database (no rendering, no HTTP here)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from actions.history import (
+    DeadlineEntry,
+    UpdateEntry,
+    audit_trail,
+    deadline_history,
+    update_entries,
+)
+from actions.models import OPEN_STATUSES, Action, ActionUpdate, Person, Review, Role, Status
+from actions.queries import ActionFilter, ActionView, iter_actions, view_by_id
+from actions.rag import RagRules
+from actions.updates import pending_updates
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    """One change awaiting review, as the reviewer reads it."""
+
+    kind: str  # "completion", "deadline change", "not accepted", "status change"
+    by: str  # "Name (email)"
+    at: datetime
+    status_to: str | None
+    note: str
+    evidence_url: str
+    requested_deadline: date | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class ActionCard:
+    view: ActionView
+    updates: list[UpdateEntry]
+    deadlines: list[DeadlineEntry]
+    pending: list[PendingItem]
+
+    @property
+    def editable(self) -> bool:
+        return self.view.status in OPEN_STATUSES
+
+
+@dataclass
+class Team:
+    """The people whose actions someone reviews: everyone below them, or all for the SRO."""
+
+    everyone: bool
+    ids: set[int] = field(default_factory=set)
+
+    def covers(self, owner_id: int | None) -> bool:
+        return owner_id is not None and (self.everyone or owner_id in self.ids)
+
+    @property
+    def reviews(self) -> bool:
+        return self.everyone or bool(self.ids)
+
+
+def team_of(session: Session, person: Person) -> Team:
+    if person.role == Role.SRO:
+        return Team(everyone=True)
+    children: dict[int, list[int]] = defaultdict(list)
+    for pid, manager_id in session.execute(select(col(Person.id), col(Person.manager_id))):
+        if manager_id is not None:
+            children[manager_id].append(pid)
+    found: set[int] = set()
+    stack = list(children.get(person.id or -1, []))
+    while stack:  # the directory import refuses cycles; ``found`` guards anyway
+        pid = stack.pop()
+        if pid not in found:
+            found.add(pid)
+            stack.extend(children.get(pid, []))
+    return Team(everyone=False, ids=found)
+
+
+def people_labels(session: Session) -> dict[int, str]:
+    """Every person as "Name (email)", read once per page rather than once per action."""
+    stmt = select(col(Person.id), col(Person.name), col(Person.email))
+    return {pid: f"{name} ({email})" for pid, name, email in session.execute(stmt)}
+
+
+def action_card(session: Session, view: ActionView, labels: dict[int, str]) -> ActionCard:
+    action = session.get(Action, view.id)
+    assert action is not None
+    return ActionCard(
+        view=view,
+        updates=update_entries(session, view.id),
+        deadlines=deadline_history(action, audit_trail(session, view.id)),
+        pending=[
+            _pending_item(u, labels.get(u.author_id, "?"))
+            for u in pending_updates(session, view.id)
+        ],
+    )
+
+
+def my_actions(session: Session, person: Person, as_of: date, rules: RagRules) -> list[ActionCard]:
+    """The person's actions that still need something: open ones, then those awaiting review."""
+    views = [
+        v
+        for v in iter_actions(session, as_of, ActionFilter(owner=person.email), rules)
+        if v.status in OPEN_STATUSES or v.status == Status.COMPLETED
+    ]
+    views.sort(key=lambda v: (v.status == Status.COMPLETED, v.deadline or date.max, v.ref))
+    labels = people_labels(session)
+    return [action_card(session, v, labels) for v in views]
+
+
+def _pending_item(update: ActionUpdate, by: str) -> PendingItem:
+    if update.status_to == Status.COMPLETED:
+        kind = "completion"
+    elif update.status_to == Status.NOT_ACCEPTED:
+        kind = "not accepted"
+    elif update.requested_deadline is not None:
+        kind = "deadline change"
+    else:
+        kind = "status change"
+    return PendingItem(
+        kind=kind,
+        by=by,
+        at=update.created_at,
+        status_to=update.status_to,
+        note=update.note,
+        evidence_url=update.evidence_url,
+        requested_deadline=update.requested_deadline,
+        reason=update.reason,
+    )
+
+
+def to_review(
+    session: Session, person: Person, team: Team, as_of: date, rules: RagRules
+) -> list[ActionCard]:
+    """Actions of the team with something awaiting review (never the reviewer's own)."""
+    stmt = (
+        select(col(Action.id), col(Action.owner_id))
+        .join(ActionUpdate, col(ActionUpdate.action_id) == Action.id)
+        .outerjoin(Review, col(Review.update_id) == ActionUpdate.id)
+        .where(col(ActionUpdate.needs_review) == True, col(Review.id) == None)  # noqa: E711, E712
+        .distinct()
+    )
+    ids = [
+        action_id
+        for action_id, owner_id in session.execute(stmt)
+        if team.covers(owner_id) and owner_id != person.id
+    ]
+    labels = people_labels(session)
+    cards = [action_card(session, view_by_id(session, i, as_of, rules), labels) for i in ids]
+    return sorted(cards, key=lambda c: c.view.ref)
+
+
+def team_overdue(
+    session: Session, person: Person, team: Team, as_of: date, rules: RagRules
+) -> list[ActionView]:
+    owners = _owner_ids_by_email(session)
+    return [
+        v
+        for v in iter_actions(session, as_of, ActionFilter(overdue=True), rules)
+        if v.owner_email
+        and team.covers(owners.get(v.owner_email))
+        and v.owner_email != person.email
+    ]
+
+
+def _owner_ids_by_email(session: Session) -> dict[str, int]:
+    return {email: pid for email, pid in session.execute(select(col(Person.email), col(Person.id)))}
+
+
+def may_review(session: Session, person: Person, action: Action) -> bool:
+    return team_of(session, person).covers(action.owner_id)

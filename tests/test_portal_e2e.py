@@ -1,0 +1,171 @@
+"""The portal end to end in a real browser: an owner completes an action, their manager accepts it.
+
+The app runs under uvicorn on a free loopback port (a background thread) against a temporary
+SQLite database; the system Chromium is driven through Playwright. Where the test gets a person's
+link is the ``link_source`` fixture: today it signs one directly, later it can read the link out
+of a reminder email delivered to a local SMTP server.
+
+Screenshots go to the test's temp directory; with ``UPDATE_SCREENSHOTS=1`` they are written to
+``docs/img/portal-owner.png`` and ``docs/img/portal-reviewer.png`` (the documentation's images).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlmodel import Session, select
+
+from actions import db
+from actions.db import session_scope
+from actions.history import audit_trail
+from actions.links import portal_link
+from actions.models import Action, Status
+from actions.settings import reset_settings
+from actions.web import create_app
+from tests.helpers import seed_action, seed_people
+
+pytestmark = pytest.mark.e2e
+
+REF = "NOR-2018-AFI-01"
+OWNER, MANAGER = "owner@force.example", "manager@force.example"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
+MAX_SCREENSHOT_BYTES = 300 * 1024
+
+LinkSource = Callable[[str], str]
+
+
+@pytest.fixture
+def database(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    path = tmp_path / "portal.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("ACTIONS_DATABASE_URL", url)
+    monkeypatch.setenv("ACTIONS_SECRET_KEY", "e2e-secret-key-0123456789abcdef")
+    reset_settings()
+    with session_scope(db.get_engine(url)) as session:
+        people = seed_people(session)
+        seed_action(session, owner=people["owner"], ref=REF)
+        seed_action(
+            session,
+            owner=people["owner"],
+            ref="NOR-2018-AFI-02",
+            text="The force should make sure its officers record stop and search fairly.",
+        )
+    return url
+
+
+@pytest.fixture
+def server_url(database: str) -> Iterator[str]:
+    """The portal served by uvicorn on a free loopback port, for the duration of the test."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))  # the port stays ours until uvicorn closes it: no race
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(database), log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+@pytest.fixture
+def link_source(server_url: str) -> LinkSource:
+    """A person's portal link. Swap this for one that reads it out of their reminder email."""
+    return lambda email: portal_link(email, base_url=server_url)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def screenshot(page: object, name: str, tmp_path: Path) -> Path:
+    target = DOCS_IMG if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / name
+    page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+    assert path.stat().st_size < MAX_SCREENSHOT_BYTES, f"{name} is too big for the docs"
+    return path
+
+
+def test_owner_completes_and_manager_accepts_in_a_browser(
+    browser: object, link_source: LinkSource, database: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    viewport = {"width": 900, "height": 900}
+    uk = {"viewport": viewport, "locale": "en-GB", "timezone_id": "Europe/London"}
+
+    # The owner opens their link: the token is swapped for a cookie and leaves the address bar.
+    owner = browser.new_context(**uk).new_page()  # type: ignore[arg-type]
+    owner.goto(link_source(OWNER))
+    assert owner.url.endswith("/me")
+    expect(owner.get_by_role("heading", name="Your actions")).to_be_visible()
+    card = owner.locator(f"#action-{REF}")
+
+    # Completing without a note is refused inline, with what was typed kept.
+    card.get_by_label("Status").select_option("completed")
+    card.get_by_label("Evidence link (optional)").fill("https://intranet.force.example/survey")
+    card.get_by_role("button", name=f"Save update on {REF}").click()
+    expect(card.get_by_role("alert")).to_contain_text("Completion needs a closing note")
+    expect(card.get_by_label("Evidence link (optional)")).to_have_value(
+        "https://intranet.force.example/survey"
+    )
+
+    card.get_by_label("Progress (%)").fill("100")
+    card.get_by_label("Update", exact=True).fill(
+        "Public feedback survey launched in March; results reviewed by the legitimacy board."
+    )
+    card.get_by_role("button", name=f"Save update on {REF}").focus()
+    owner.keyboard.press("Enter")  # submitted from the keyboard
+    expect(owner.get_by_role("status")).to_contain_text(f"Saved your update on {REF}")
+    expect(owner.locator(f"#action-{REF}")).to_contain_text("Waiting for your reviewer")
+    screenshot(owner, "portal-owner.png", tmp_path)
+
+    # The manager opens their own link (a separate browser profile) and accepts.
+    manager = browser.new_context(**uk).new_page()  # type: ignore[arg-type]
+    manager.goto(link_source(MANAGER))
+    review = manager.locator(f"#review-{REF}")
+    expect(review).to_contain_text("Public feedback survey launched")
+    expect(review.get_by_role("link", name="https://intranet.force.example/survey")).to_be_visible()
+    review.get_by_label("Note to the owner").fill("Evidence seen; well done.")
+    screenshot(manager, "portal-reviewer.png", tmp_path)
+    review.get_by_role("button", name=f"Accept {REF}").click()
+    expect(manager.get_by_role("status")).to_contain_text(f"Recorded your decision on {REF}")
+    expect(manager.locator(f"#review-{REF}")).to_have_count(0)
+
+    # The owner's page no longer lists it; the database shows it closed, with both steps audited.
+    owner.reload()
+    expect(owner.locator(f"#action-{REF}")).to_have_count(0)
+    with Session(db.get_engine(database)) as session:
+        action = session.exec(select(Action).where(Action.ref == REF)).one()
+        assert action.status == Status.CLOSED
+        trail = [(r.actor, r.field, r.new) for r in audit_trail(session, action.id or 0)]
+    assert (OWNER, "status", "completed") in trail
+    assert (MANAGER, "review", "accepted") in trail
+    assert (MANAGER, "status", "closed") in trail

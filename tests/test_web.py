@@ -1,0 +1,486 @@
+"""The portal over HTTP (SPEC sections 7 and 11): sessions, CSRF, ownership, reviews, escaping.
+
+Every test drives the real app (FastAPI TestClient) against a real database, on SQLite and on
+PostgreSQL; nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from datetime import date, timedelta
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from actions.dates import today
+from actions.db import session_scope
+from actions.history import audit_trail
+from actions.lifecycle import UpdateRequest
+from actions.links import PORTAL_LINK_MAX_AGE, PORTAL_SALT, portal_link, revoke_links
+from actions.models import Action, ActionUpdate, Person, Status
+from actions.people import get_person
+from actions.settings import reset_settings
+from actions.updates import post_update
+from actions.web import create_app
+from actions.web.security import MAX_BODY_BYTES, RedactPortalTokens
+from tests.helpers import seed_action, seed_people
+
+SECRET = "web-test-secret-0123456789abcdef"
+REF = "NOR-2018-AFI-01"  # owner@
+OTHER_REF = "NOR-2018-AFI-02"  # other@, overdue
+OWNER, OTHER, MANAGER, SRO = (
+    "owner@force.example",
+    "other@force.example",
+    "manager@force.example",
+    "sro@force.example",
+)
+
+
+@pytest.fixture
+def secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACTIONS_SECRET_KEY", SECRET)
+    reset_settings()
+
+
+@pytest.fixture
+def app(database_url: str, engine: Engine, secret: None) -> FastAPI:
+    with session_scope(engine) as session:
+        people = seed_people(session)
+        seed_action(session, owner=people["owner"], ref=REF)
+        seed_action(
+            session,
+            owner=people["other"],
+            ref=OTHER_REF,
+            deadline=today() - timedelta(days=10),
+            text="The force should audit its use of stop and search powers.",
+        )
+    return create_app(database_url)
+
+
+def path_of(link: str) -> str:
+    return link.split("://", 1)[1].split("/", 1)[1].join(["/", ""])
+
+
+def signed_in(app: FastAPI, email: str) -> TestClient:
+    client = TestClient(app)
+    response = client.get(path_of(portal_link(email)), follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return client
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert match, "no CSRF field on the page"
+    return match.group(1)
+
+
+def form(csrf: str, **fields: str) -> dict[str, str]:
+    base = {"status": "", "progress": "", "note": "", "evidence_url": "", "deadline": ""}
+    return {"csrf": csrf, **base, "reason": "", **fields}
+
+
+def post_update_form(client: TestClient, ref: str, **fields: str) -> tuple[int, str]:
+    csrf = csrf_of(client.get("/me").text)
+    response = client.post(f"/me/actions/{ref}", data=form(csrf, **fields), follow_redirects=False)
+    return response.status_code, response.text
+
+
+def action(engine: Engine, ref: str) -> Action:
+    with Session(engine) as session:
+        return session.exec(select(Action).where(Action.ref == ref)).one()
+
+
+def assert_friendly_403(response: object) -> None:
+    assert getattr(response, "status_code", None) == 403
+    text = getattr(response, "text", "")
+    assert "<h1>" in text and "Traceback" not in text and SECRET not in text
+
+
+# --------------------------------------------------------------------------- links and sessions
+
+
+def test_link_opens_a_session_and_leaves_the_address_bar(app: FastAPI) -> None:
+    client = TestClient(app)
+    response = client.get(path_of(portal_link(OWNER)), follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/me"
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
+    page = client.get("/me")
+    assert page.status_code == 200 and str(page.url).endswith("/me")
+    assert REF in page.text and OTHER_REF not in page.text  # only their own actions
+    assert "Olive Owner" in page.text and "To review" not in page.text
+
+
+def test_https_base_url_makes_the_cookie_secure(
+    app: FastAPI, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACTIONS_BASE_URL", "https://actions.force.example")
+    reset_settings()
+    secure_app = create_app(database_url)
+    response = TestClient(secure_app).get(path_of(portal_link(OWNER)), follow_redirects=False)
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("__Host-actions_session=") and "Secure" in cookie
+
+
+def test_a_link_is_reusable_until_it_expires(app: FastAPI) -> None:
+    # Documented behaviour: reminders are opened on a phone and again at a desk.
+    link = path_of(portal_link(OWNER))
+    for _ in range(2):
+        assert TestClient(app).get(link, follow_redirects=False).status_code == 303
+
+
+def test_tampered_expired_and_unknown_person_links_get_a_friendly_403(app: FastAPI) -> None:
+    token = path_of(portal_link(OWNER)).removeprefix("/p/")
+
+    class PastSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - PORTAL_LINK_MAX_AGE - 60
+
+    expired = URLSafeTimedSerializer(SECRET, salt=PORTAL_SALT, signer=PastSigner).dumps(
+        {"e": OWNER, "n": "x"}
+    )
+    stranger = path_of(portal_link("nobody@force.example")).removeprefix("/p/")
+    client = TestClient(app)
+    for bad in (token[:-3] + "abc", expired, stranger, "%3Cscript%3E"):
+        response = client.get(f"/p/{bad}", follow_redirects=False)
+        assert_friendly_403(response)
+        assert "not valid" in response.text and "set-cookie" not in response.headers
+
+
+def test_pages_need_a_session_and_a_forged_cookie_is_refused(app: FastAPI) -> None:
+    client = TestClient(app)
+    assert_friendly_403(client.get("/me"))
+    forged = URLSafeTimedSerializer("guess", salt="actions.portal-session.v1").dumps(
+        {"e": OWNER, "c": "x", "li": time.time()}
+    )
+    client.cookies.set("actions_session", forged)
+    assert_friendly_403(client.get("/me"))
+    assert_friendly_403(client.post(f"/me/actions/{REF}", data=form("x", progress="5")))
+
+
+def test_revoking_links_ends_the_session_and_refuses_old_links(
+    app: FastAPI, engine: Engine
+) -> None:
+    old_link = path_of(portal_link(OWNER))
+    client = TestClient(app)
+    client.get(old_link)
+    assert client.get("/me").status_code == 200
+    with session_scope(engine) as session:
+        revoke_links(session, get_person(session, OWNER), by="ops@force.example")
+    assert_friendly_403(client.get("/me"))
+    assert_friendly_403(TestClient(app).get(old_link, follow_redirects=False))
+    assert signed_in(app, OWNER).get("/me").status_code == 200  # a new link works
+
+
+# --------------------------------------------------------------------------- CSRF and ownership
+
+
+def test_post_without_or_with_a_wrong_csrf_token_is_refused(app: FastAPI, engine: Engine) -> None:
+    client = signed_in(app, OWNER)
+    for csrf in ("", "not-the-token", csrf_of(signed_in(app, OWNER).get("/me").text)):
+        response = client.post(f"/me/actions/{REF}", data=form(csrf, progress="50"))
+        assert_friendly_403(response)
+    assert action(engine, REF).progress == 0
+
+
+def test_a_replayed_form_post_fails_without_the_sessions_csrf_token(
+    app: FastAPI, engine: Engine
+) -> None:
+    owner = signed_in(app, OWNER)
+    body = form(csrf_of(owner.get("/me").text), progress="40", note="first")
+    assert owner.post(f"/me/actions/{REF}", data=body, follow_redirects=False).status_code == 303
+    # The same body sent by anyone without this browser's session cookie: a new session from
+    # the same (reusable) link, or no session at all.
+    assert_friendly_403(signed_in(app, OWNER).post(f"/me/actions/{REF}", data=body))
+    assert_friendly_403(TestClient(app).post(f"/me/actions/{REF}", data=body))
+    with Session(engine) as session:
+        assert len(session.exec(select(ActionUpdate)).all()) == 1
+
+
+def test_nobody_updates_someone_elses_action(app: FastAPI, engine: Engine) -> None:
+    for email in (OWNER, MANAGER, SRO):
+        response = signed_in(app, email).post(
+            f"/me/actions/{OTHER_REF}",
+            data=form(csrf_of(signed_in(app, email).get("/me").text), progress="90"),
+        )
+        assert response.status_code == 403  # (a foreign CSRF token as well, see below)
+    client = signed_in(app, OWNER)
+    status, html = post_update_form(client, OTHER_REF, progress="90")
+    assert status == 403 and "not one of your actions" in html
+    assert action(engine, OTHER_REF).progress == 0
+    assert signed_in(app, OWNER).post("/me/actions/NOPE-1", data=form("x")).status_code in {
+        403,
+        404,
+    }
+
+
+# --------------------------------------------------------------------------- updates
+
+
+def test_rule_messages_show_inline_with_the_input_kept(app: FastAPI, engine: Engine) -> None:
+    client = signed_in(app, OWNER)
+    status, html = post_update_form(
+        client, REF, status="completed", progress="100", evidence_url="https://intranet.example/d"
+    )
+    assert status == 422
+    assert "Not saved:</strong> Completion needs a closing note" in html and "(--note)" not in html
+    assert 'value="https://intranet.example/d"' in html and 'value="100"' in html
+    assert '<option value="completed" selected>' in html
+    assert action(engine, REF).status == Status.OPEN
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"progress": "150"}, "progress must be a whole number from 0 to 100"),
+        ({"progress": "ten"}, "progress must be a whole number from 0 to 100"),
+        ({"status": "closed", "note": "x"}, "cannot be chosen here"),
+        ({"status": "nonsense"}, "unknown status"),
+        ({"evidence_url": "javascript:alert(1)"}, "is not an http(s) link"),
+        ({"deadline": "2027-02-30", "reason": "late"}, "is not a date"),
+        ({"deadline": "2027-06-30"}, "a deadline change needs a reason"),
+        ({"note": "x" * 5001}, "longer than 5000 characters"),
+        ({}, "nothing to save"),
+    ],
+)
+def test_every_field_is_validated(
+    app: FastAPI, engine: Engine, fields: dict[str, str], message: str
+) -> None:
+    status, html = post_update_form(signed_in(app, OWNER), REF, **fields)
+    assert status == 422 and message.lower() in html.replace("&#39;", "'").lower()
+    with Session(engine) as session:
+        assert session.exec(select(ActionUpdate)).all() == []
+
+
+def test_oversized_bodies_are_rejected_before_reading(app: FastAPI) -> None:
+    client = signed_in(app, OWNER)
+    csrf = csrf_of(client.get("/me").text)
+    response = client.post(f"/me/actions/{REF}", data=form(csrf, note="x" * (MAX_BODY_BYTES + 10)))
+    assert response.status_code == 413
+    assert response.headers["content-security-policy"].startswith("default-src 'self'")
+    # Without a Content-Length (chunked), the body is counted as it arrives.
+    chunks = (b"note=" + b"x" * 8192 for _ in range(MAX_BODY_BYTES // 8192 + 2))
+    response = client.post(
+        f"/me/actions/{REF}",
+        content=chunks,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 413
+
+
+def test_script_input_is_stored_as_typed_and_rendered_escaped(app: FastAPI, engine: Engine) -> None:
+    evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    owner = signed_in(app, OWNER)
+    status, _ = post_update_form(owner, REF, progress="10", note=evil)
+    assert status == 303
+    assert action(engine, REF).last_update_note == evil  # stored as typed
+    escaped = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
+    html = owner.get("/me").text
+    assert "<script>alert" not in html and "<img src=x" not in html and escaped in html
+    status, _ = post_update_form(owner, REF, status="completed", note=evil)
+    assert status == 303
+    html = signed_in(app, MANAGER).get("/me").text  # the reviewer reads it too
+    assert "<script>alert" not in html and "<img src=x" not in html and escaped in html
+
+
+def test_a_completion_accepted_by_the_manager_closes_the_action(
+    app: FastAPI, engine: Engine
+) -> None:
+    owner = signed_in(app, OWNER)
+    status, _ = post_update_form(
+        owner,
+        REF,
+        status="completed",
+        progress="100",
+        note="Feedback survey launched and reviewed by the board.",
+        evidence_url="https://intranet.force.example/survey",
+    )
+    assert status == 303
+    assert action(engine, REF).status == Status.COMPLETED
+    assert "waiting for your reviewer" in owner.get("/me").text.lower()
+
+    manager = signed_in(app, MANAGER)
+    page = manager.get("/me").text
+    assert f'id="review-{REF}"' in page and "Feedback survey launched" in page
+    response = manager.post(
+        f"/review/{REF}",
+        data={"csrf": csrf_of(page), "decision": "accept", "note": "Evidence seen."},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert "Recorded your decision" in manager.get(response.headers["location"]).text
+
+    closed = action(engine, REF)
+    assert closed.status == Status.CLOSED and closed.progress == 100 and closed.closed_at
+    with Session(engine) as session:
+        trail = [(r.actor, r.field, r.new) for r in audit_trail(session, closed.id or 0)]
+        update = session.exec(select(ActionUpdate)).one()
+    assert update.via == "portal"
+    assert (OWNER, "status", "completed") in trail
+    assert (MANAGER, "review", "accepted") in trail and (MANAGER, "status", "closed") in trail
+    assert trail.index((OWNER, "status", "completed")) < trail.index((MANAGER, "status", "closed"))
+
+
+def test_a_rejection_needs_a_note_and_returns_the_action_to_the_owner(
+    app: FastAPI, engine: Engine
+) -> None:
+    post_update_form(signed_in(app, OWNER), REF, status="completed", note="done")
+    manager = signed_in(app, MANAGER)
+    csrf = csrf_of(manager.get("/me").text)
+    response = manager.post(f"/review/{REF}", data={"csrf": csrf, "decision": "reject"})
+    assert response.status_code == 422 and "Say why you are rejecting" in response.text
+    response = manager.post(
+        f"/review/{REF}", data={"csrf": csrf, "decision": "reject", "note": "No evidence <b>"}
+    )
+    assert response.status_code == 200  # followed the redirect back to /me
+    rejected = action(engine, REF)
+    assert rejected.status == Status.IN_PROGRESS
+    assert "No evidence <b>" in rejected.last_update_note
+    assert "No evidence &lt;b&gt;" in signed_in(app, OWNER).get("/me").text
+
+
+def test_a_deadline_change_waits_for_the_reviewer(app: FastAPI, engine: Engine) -> None:
+    owner = signed_in(app, OWNER)
+    status, _ = post_update_form(
+        owner, REF, deadline="2027-09-30", reason="Supplier delayed the survey tool"
+    )
+    assert status == 303
+    assert action(engine, REF).deadline == date(2027, 3, 31)
+    assert "Deadline change" in owner.get("/me").text
+    status, html = post_update_form(owner, REF, deadline="2027-10-31", reason="again")
+    assert status == 422 and "already has a deadline change awaiting review" in html
+    manager = signed_in(app, MANAGER)
+    manager.post(
+        f"/review/{REF}",
+        data={"csrf": csrf_of(manager.get("/me").text), "decision": "accept", "note": "OK"},
+    )
+    assert action(engine, REF).deadline == date(2027, 9, 30)
+    history = owner.get("/me").text
+    assert "31 Mar 2027 — original" in history and "30 Sep 2027 — set by manager@" in history
+
+
+def test_not_accepted_is_a_request_the_reviewer_decides(app: FastAPI, engine: Engine) -> None:
+    owner = signed_in(app, OWNER)
+    status, html = post_update_form(owner, REF, status="not_accepted")
+    assert status == 422 and "'not accepted' needs a reason" in html.replace("&#39;", "'")
+    reason = "The force does not run this service; the county council does."
+    assert post_update_form(owner, REF, status="not_accepted", note=reason)[0] == 303
+    assert action(engine, REF).status == Status.OPEN  # not until a reviewer agrees
+    manager = signed_in(app, MANAGER)
+    page = manager.get("/me").text
+    assert "Not accepted</strong> requested by Olive Owner" in page and reason in page
+    manager.post(f"/review/{REF}", data={"csrf": csrf_of(page), "decision": "accept"})
+    decided = action(engine, REF)
+    assert decided.status == Status.NOT_ACCEPTED and decided.not_accepted_reason == reason
+
+
+# --------------------------------------------------------------------------- reviewers
+
+
+def test_the_owner_cannot_review_their_own_action(app: FastAPI, engine: Engine) -> None:
+    post_update_form(signed_in(app, OWNER), REF, status="completed", note="done")
+    owner = signed_in(app, OWNER)
+    response = owner.post(
+        f"/review/{REF}", data={"csrf": csrf_of(owner.get("/me").text), "decision": "accept"}
+    )
+    assert_friendly_403(response)
+    assert action(engine, REF).status == Status.COMPLETED
+
+
+def test_the_sro_sees_everything_but_cannot_review_their_own(app: FastAPI, engine: Engine) -> None:
+    with session_scope(engine) as session:
+        sro = session.exec(select(Person).where(Person.email == SRO)).one()
+        seed_action(session, owner=sro, ref="NOR-2018-AFI-03")
+        post_update(
+            session, "NOR-2018-AFI-03", UpdateRequest(status=Status.COMPLETED, note="x"), by=SRO
+        )
+    post_update_form(signed_in(app, OWNER), REF, status="completed", note="done")
+    client = signed_in(app, SRO)
+    page = client.get("/me").text
+    assert f'id="review-{REF}"' in page and 'id="review-NOR-2018-AFI-03"' not in page
+    assert "(all teams)" in page and OTHER_REF in page  # the overdue list
+    response = client.post(
+        "/review/NOR-2018-AFI-03",
+        data={"csrf": csrf_of(page), "decision": "accept", "note": "self"},
+    )
+    assert response.status_code == 422 and "cannot review it" in response.text
+    assert action(engine, "NOR-2018-AFI-03").status == Status.COMPLETED
+
+
+def test_only_the_manager_chain_reviews(app: FastAPI, engine: Engine) -> None:
+    with session_scope(engine) as session:
+        sro = session.exec(select(Person).where(Person.email == SRO)).one()
+        session.add(Person(email="peer@force.example", name="Pat Peer", manager_id=sro.id))
+    post_update_form(signed_in(app, OWNER), REF, status="completed", note="done")
+    peer = signed_in(app, "peer@force.example")
+    page = peer.get("/me").text
+    assert "To review" not in page
+    response = peer.post(f"/review/{REF}", data={"csrf": csrf_of(page), "decision": "accept"})
+    assert_friendly_403(response)
+    assert action(engine, REF).status == Status.COMPLETED
+
+
+def test_the_manager_sees_the_teams_overdue_items(app: FastAPI) -> None:
+    page = signed_in(app, MANAGER).get("/me").text
+    assert "Overdue in your team" in page and OTHER_REF in page and "10 days overdue" in page
+    assert "Nothing is waiting for your review" in page
+
+
+def test_rag_is_a_word_not_only_a_colour(app: FastAPI) -> None:
+    page = signed_in(app, OTHER).get("/me").text
+    assert re.search(r'class="badge rag-red">.*Red</span>', page)
+    assert "overdue or blocked" in page
+
+
+# --------------------------------------------------------------------------- ops and hygiene
+
+
+def test_healthz_reports_the_database(app: FastAPI, secret: None) -> None:
+    ok = TestClient(app).get("/healthz")
+    assert ok.status_code == 200 and ok.json() == {"status": "ok", "database": "ok"}
+    broken = create_app("sqlite:////nonexistent-dir/for/sure/actions.db")
+    down = TestClient(broken).get("/healthz")
+    assert down.status_code == 503 and down.json() == {"status": "error", "database": "error"}
+
+
+def test_security_headers_on_pages_and_errors(app: FastAPI) -> None:
+    client = signed_in(app, OWNER)
+    for response in (client.get("/me"), TestClient(app).get("/me"), client.get("/nowhere")):
+        headers = response.headers
+        assert "default-src 'self'" in headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "no-referrer"
+    assert client.get("/nowhere").status_code == 404
+    assert "Traceback" not in client.get("/nowhere").text
+    assert client.get("/static/portal.css").headers["content-type"].startswith("text/css")
+
+
+def test_signing_out_needs_the_csrf_token(app: FastAPI) -> None:
+    client = signed_in(app, OWNER)
+    csrf = csrf_of(client.get("/me").text)
+    assert_friendly_403(client.post("/logout", data={"csrf": "wrong"}))
+    assert client.post("/logout", data={"csrf": csrf}).status_code == 200
+    assert_friendly_403(client.get("/me"))
+
+
+def test_the_app_refuses_to_start_without_a_secret(database_url: str) -> None:
+    from actions.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="ACTIONS_SECRET_KEY"):
+        create_app(database_url)
+
+
+def test_tokens_are_kept_out_of_access_logs() -> None:
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/p/eyJlIjoi.abc.def?x=1", "1.1", 303), None,
+    )  # fmt: skip
+    RedactPortalTokens().filter(record)
+    assert "eyJ" not in record.getMessage() and "/p/***" in record.getMessage()
