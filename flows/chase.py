@@ -9,21 +9,35 @@ from prefect import flow, get_run_logger, task
 from prefect.states import Completed, Failed, State
 
 from actions import services
-from flows.common import as_of_name, publish_markdown, publish_table, resolve_as_of
+from flows.common import (
+    as_of_name,
+    call_service,
+    publish_markdown,
+    publish_table,
+    resolve_as_of,
+    user_error_state,
+)
 from flows.deliver import deliver_messages
 
 
 @task(retries=2, retry_delay_seconds=[10, 60])
 def plan_messages(kind: str, as_of: date, dry_run: bool) -> dict[str, Any]:
     """One coarse task for the whole plan: a constant number of SQL statements."""
-    result = services.plan_messages(kind, as_of, dry_run=dry_run)
-    return {**result.summary(), "message_ids": result.message_ids, "messages": result.table()}
+
+    def planned() -> dict[str, Any]:
+        result = services.plan_messages(kind, as_of, dry_run=dry_run)
+        return {**result.summary(), "message_ids": result.message_ids, "messages": result.table()}
+
+    return call_service(planned)
 
 
 def _chase(kind: str, as_of: date | None, dry_run: bool) -> State:
     logger = get_run_logger()
     day = resolve_as_of(as_of)
-    plan = plan_messages(kind, day, dry_run)
+    outcome = plan_messages(kind, day, dry_run)
+    if "error" in outcome:
+        return user_error_state(outcome)
+    plan = outcome["result"]
     summary: dict[str, Any] = {**plan, "sent": 0, "failed": 0, "dry_run": dry_run, "delivery": []}
     if plan["message_ids"] and not dry_run:
         report = deliver_messages(plan["message_ids"])

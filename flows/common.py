@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -9,6 +10,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
 from actions.dates import today
+from actions.errors import ActionsError
 
 
 def as_of_name(prefix: str) -> Any:
@@ -38,3 +40,21 @@ def publish_table(name: str, rows: list[dict[str, Any]], description: str) -> No
 
 def publish_markdown(name: str, markdown: str, description: str) -> None:
     create_markdown_artifact(key=key(name), markdown=markdown, description=description)
+
+
+def call_service(function: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Run a service; a user error (bad file, unknown person...) becomes data, not a crash.
+
+    User errors are not worth retrying and their tracebacks help nobody: the flow ends Failed
+    with the one-line message, which the CLI prints and the Prefect UI shows as the state.
+    """
+    try:
+        return {"result": function(*args, **kwargs)}
+    except ActionsError as exc:
+        return {"error": str(exc), "exit_code": exc.exit_code}
+
+
+def user_error_state(outcome: dict[str, Any]) -> Any:
+    from prefect.states import Failed
+
+    return Failed(message=outcome["error"], data=outcome)

@@ -8,14 +8,21 @@ from prefect import flow, task
 from prefect.states import Completed, Failed, State
 
 from actions.delivery import deliver
-from flows.common import publish_table
+from flows.common import call_service, publish_table
 
 
 @task(retries=3, retry_delay_seconds=[30, 120, 600])
 def deliver_messages(message_ids: list[int] | None = None) -> dict[str, Any]:
     """Send due messages (all, or the given ones) in one task; outcomes are in the database."""
-    report = deliver(only_ids=message_ids)
-    return {**report.summary(), "rows": report.rows}
+
+    def delivered() -> dict[str, Any]:
+        report = deliver(only_ids=message_ids)
+        return {**report.summary(), "rows": report.rows}
+
+    outcome = call_service(delivered)
+    if "error" in outcome:  # e.g. the database is unreachable: worth a retry
+        raise RuntimeError(outcome["error"])
+    return outcome["result"]
 
 
 @flow(name="deliver-outbox", flow_run_name="deliver outbox")

@@ -25,6 +25,20 @@ PG_ENABLED = PG_ADMIN_URL.lower() not in {"", "none", "off"}
 BACKENDS = ["sqlite", "postgresql"] if PG_ENABLED else ["sqlite"]
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from tests.prefect_env import stop_prefect
+
+    stop_prefect()
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> None:
+    """The session's temporary Prefect server (for tests that run flows directly)."""
+    from tests.prefect_env import ensure_prefect
+
+    ensure_prefect()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """No test sees the developer's settings, policy file or working directory."""

@@ -9,7 +9,6 @@ actions. The pure rules live in :mod:`actions.thresholds`; messages are stored a
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -38,7 +37,6 @@ CHASE = "chase"
 ESCALATE = "escalate"
 _OPEN = [s.value for s in OPEN_STATUSES]
 ROLE_RANK = {"owner": 0, "manager": 1, "sro": 2}
-RAG_COLOURS = {"due": "#b35900", "silent": "#505a5f", "overdue": "#d4351c"}
 
 
 @dataclass
@@ -50,12 +48,12 @@ class PersonInfo:
     role: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
-    """One action in one recipient's digest."""
+    """One action in one recipient's digest (composed into words only when sent)."""
 
     action_id: int
-    item: dict[str, Any]
+    ref: str
     dues: list[Due]
     role: str  # the recipient's role for this line: owner, manager or sro
     copied: bool = False
@@ -105,7 +103,7 @@ class Plan:
                 "recipient": m.recipient.name,
                 "role": m.role,
                 "items": len(m.lines),
-                "refs": ", ".join(ln.item["ref"] for ln in m.lines),
+                "refs": ", ".join(ln.ref for ln in m.lines),
             }
             for m in self.messages
         ]
@@ -182,55 +180,6 @@ def _local_date(moment: datetime | None) -> date | None:
     return moment.astimezone(LONDON).date() if moment else None
 
 
-def _item(row: Any, people: dict[int, PersonInfo], dues: list[Due], as_of: date) -> dict[str, Any]:
-    last = _local_date(row.last_update_at)
-    note = (row.last_update_note or "").strip()
-    if len(note) > 200:
-        note = note[:199] + "…"
-    owner = people.get(row.owner_id)
-    return {
-        "ref": row.ref,
-        "title": row.title,
-        "owner": owner.name if owner else "(unassigned)",
-        "deadline": row.deadline.isoformat() if row.deadline else None,
-        "deadline_text": row.deadline.strftime("%-d %b %Y") if row.deadline else "none set",
-        "progress": row.progress,
-        "status": row.status,
-        "last_update": f"{last:%-d %b %Y}: {note}"
-        if last and note
-        else (f"{last:%-d %b %Y}" if last else "none yet"),
-        "status_line": _status_line(dues),
-        "days_left": next((d.days for d in dues if d.kind == "deadline_reminder"), None),
-        "colour": _colour(dues),
-    }
-
-
-def _status_line(dues: list[Due]) -> str:
-    parts = []
-    for due in dues:
-        if due.kind == "deadline_reminder":
-            parts.append(
-                "due today"
-                if due.days == 0
-                else f"due in {due.days} day" + ("" if due.days == 1 else "s")
-            )
-        elif due.kind == "update_request":
-            parts.append(f"no update for {due.days} days")
-        else:
-            parts.append(
-                f"{due.days} day{'' if due.days == 1 else 's'} overdue "
-                f"(escalation level {due.level})"
-            )
-    return "; ".join(parts)
-
-
-def _colour(dues: list[Due]) -> str:
-    kinds = {d.kind for d in dues}
-    if "escalation" in kinds:
-        return RAG_COLOURS["overdue"]
-    return RAG_COLOURS["due"] if "deadline_reminder" in kinds else RAG_COLOURS["silent"]
-
-
 def _recipients(
     owner: PersonInfo | None, level: int, people: dict[int, PersonInfo], sros: list[PersonInfo]
 ) -> list[tuple[PersonInfo, str, bool]]:
@@ -276,10 +225,9 @@ def plan(session: Session, kind: str, as_of: date, policy: Policy, *, force: boo
         if not routes:
             result.unroutable.append(row.ref)
             continue
-        item = _item(row, people, fresh, as_of)
         for person, role, copied in routes:
             digest = digests.setdefault(person.id, PlannedMessage(person, kind))
-            digest.lines.append(Line(row.id, item, fresh, role, copied, row.escalation_level))
+            digest.lines.append(Line(row.id, row.ref, fresh, role, copied, row.escalation_level))
     result.messages = sorted(digests.values(), key=lambda m: m.recipient.email)
     return result
 
@@ -306,26 +254,22 @@ def message_key(message: PlannedMessage, as_of: date) -> str:
 
 
 def _payload(message: PlannedMessage, as_of: date) -> dict[str, Any]:
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for line in message.lines:
-        groups[_group_heading(message.kind, line)].append(line.item)
+    """What the message says, as data; :mod:`actions.digest` turns it into words."""
     return {
         "template": "reminder" if message.kind == CHASE else "escalation",
         "as_of": as_of.isoformat(),
         "role": message.role,
         "copied": all(ln.copied for ln in message.lines if ln.role == "owner"),
-        "groups": [{"heading": h, "items": items} for h, items in groups.items()],
+        "lines": [
+            {
+                "action_id": ln.action_id,
+                "ref": ln.ref,
+                "role": ln.role,
+                "dues": [[d.kind, d.days, d.level] for d in ln.dues],
+            }
+            for ln in message.lines
+        ],
     }
-
-
-def _group_heading(kind: str, line: Line) -> str:
-    if kind == CHASE:
-        return ""
-    return {
-        "owner": "Your overdue actions",
-        "manager": "Overdue actions owned by your team",
-        "sro": "Escalated to you as senior responsible owner",
-    }[line.role]
 
 
 def record(session: Session, result: Plan, *, run_label: str = "") -> list[int]:
@@ -353,7 +297,9 @@ def record(session: Session, result: Plan, *, run_label: str = "") -> list[int]:
         }
         for m in result.messages
     ]
-    ids = list(session.execute(insert(Message).returning(col(Message.id)), rows).scalars())
+    # Core inserts on the tables: the ORM's per-row bookkeeping costs seconds at 100k rows.
+    table = Message.__table__  # type: ignore[attr-defined]
+    ids = list(session.connection().execute(insert(table).returning(table.c.id), rows).scalars())
     _record_items(session, result, ids)
     if result.kind == ESCALATE:
         _raise_levels(session, result, now)
@@ -380,7 +326,7 @@ def _record_items(session: Session, result: Plan, ids: list[int]) -> None:
                     }
                 )
     if items:
-        session.execute(insert(MessageItem), items)
+        session.connection().execute(insert(MessageItem.__table__), items)  # type: ignore[attr-defined]
 
 
 def _raise_levels(session: Session, result: Plan, now: datetime) -> None:
@@ -394,15 +340,15 @@ def _raise_levels(session: Session, result: Plan, now: datetime) -> None:
     if not changed:
         return
     table = Action.__table__  # type: ignore[attr-defined]
-    session.execute(
+    session.connection().execute(
         update(table)
         .where(table.c.id == bindparam("aid"))
         .values(escalation_level=bindparam("lvl")),
         [{"aid": aid, "lvl": new} for aid, (_, new) in changed.items()],
     )
     reason = f"escalated as of {result.as_of.isoformat()}"
-    session.execute(
-        insert(AuditRecord),
+    session.connection().execute(
+        insert(AuditRecord.__table__),  # type: ignore[attr-defined]
         [
             {
                 "at": now,

@@ -80,15 +80,20 @@ def deliverer_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def render(message: Message, recipient: _Recipient) -> tuple[str, str, str, list[dict[str, str]]]:
+def render(
+    session: Session, message: Message, recipient: _Recipient
+) -> tuple[str, str, str, list[dict[str, str]]]:
     """Subject, text, HTML and attachments of a planned message."""
+    from actions.digest import compose
     from actions.links import PORTAL_LINK_MAX_AGE, portal_link
 
     payload = dict(message.payload)
-    items = [item for group in payload.get("groups", []) for item in group["items"]]
+    groups = compose(session, payload) if "lines" in payload else []
+    items = [item for group in groups for item in group["items"]]
     portal = portal_link(recipient.email)
     context = {
         **payload,
+        "groups": groups,
         "recipient": {"name": recipient.name, "email": recipient.email},
         "as_of": date.fromisoformat(payload["as_of"]),
         "item_count": len(items),
@@ -305,7 +310,7 @@ def _deliver_one(
 
 
 def _store_rendering(session: Session, message: Message, recipient: _Recipient) -> None:
-    subject, text, html, attachments = render(message, recipient)
+    subject, text, html, attachments = render(session, message, recipient)
     session.execute(
         update(Message)
         .where(col(Message.id) == message.id)

@@ -18,8 +18,18 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
+class FlowUserError(ActionsError):
+    """A user error reported by a flow run, with the exit code it carries."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
 def _outcome(state: Any) -> dict[str, Any]:
     result = state.result(raise_on_failure=False)
+    if isinstance(result, dict) and "error" in result and "exit_code" in result:
+        raise FlowUserError(result["error"], result["exit_code"])
     if isinstance(result, dict):
         return result
     if isinstance(result, ActionsError):
@@ -36,3 +46,39 @@ def run_chase_flow(kind: str, as_of: date, *, dry_run: bool) -> dict[str, Any]:
     flow = chase_updates if kind == "chase" else escalate_overdue
     state = flow(as_of=as_of, dry_run=dry_run, return_state=True)
     return _outcome(state)
+
+
+def run_ingest_flow(path: str, meta: dict[str, Any], *, dry_run: bool) -> dict[str, Any]:
+    _quiet_prefect()
+    from flows.ingest import ingest_report
+
+    state = ingest_report(path=path, **meta, dry_run=dry_run, return_state=True)
+    return _outcome(state)
+
+
+def run_report_flow(
+    as_of: date,
+    out_dir: str,
+    *,
+    formats: str = "html,pdf,md,csv,xlsx",
+    inspection: str | None = None,
+    send: bool = True,
+) -> dict[str, Any]:
+    _quiet_prefect()
+    from flows.report import progress_report
+
+    state = progress_report(
+        as_of=as_of,
+        out_dir=out_dir,
+        formats=formats,
+        inspection=inspection,
+        send=send,
+        return_state=True,
+    )
+    return _outcome(state)
+
+
+def serve_deployments() -> None:
+    from flows.deployments import serve
+
+    serve()

@@ -168,3 +168,7 @@ def get_action(session: Session, ref: str, *, for_update: bool = False) -> Actio
     if action is None:
         raise NotFoundError(f"unknown action {ref!r}")
     return action
+
+
+def list_inspections(session: Session) -> list[Inspection]:
+    return list(session.execute(select(Inspection).order_by(col(Inspection.code))).scalars())

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from actions.policy import EscalationLevel, Policy
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Due:
     kind: str  # "deadline_reminder", "update_request" or "escalation"
     threshold: str
@@ -36,16 +37,27 @@ def deadline_reminder(
     days_left = (deadline - as_of).days
     if days_left < 0:
         return None  # overdue: escalation's business
-    entered = [d for d in policy.chase.reminder_days_before if days_left <= d]
-    if not entered:
+    offset = _tightest(days_left, _sorted_offsets(policy.chase.reminder_days_before))
+    if offset is None:
         return None
-    offset = min(entered)
     return Due(
         "deadline_reminder",
         f"d{offset}",
         f"remind:{action_id}:{deadline.isoformat()}:d{offset}",
         days=days_left,
     )
+
+
+@lru_cache(maxsize=16)
+def _sorted_offsets(offsets: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(sorted(set(offsets)))
+
+
+def _tightest(days_left: int, ascending: tuple[int, ...]) -> int | None:
+    for offset in ascending:  # a handful of offsets: a loop beats bisect here
+        if days_left <= offset:
+            return offset
+    return None
 
 
 def update_request(action_id: int, last_activity: date, as_of: date, policy: Policy) -> Due | None:

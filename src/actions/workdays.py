@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
-
-import holidays
+from typing import Any
 
 _SUBDIVISIONS = {"england": "ENG", "wales": "WLS", "scotland": "SCT", "northern_ireland": "NIR"}
 
 
 @lru_cache(maxsize=8)
-def _bank_holidays(calendar: str) -> holidays.HolidayBase:
-    return holidays.country_holidays("GB", subdiv=_SUBDIVISIONS[calendar])
+def _bank_holidays(calendar: str) -> Any:
+    # Importing only the UK module: holidays.country_holidays() imports every country (~1 s).
+    from holidays.countries.united_kingdom import UnitedKingdom
+
+    return UnitedKingdom(subdiv=_SUBDIVISIONS[calendar])
 
 
 def is_working_day(day: date, calendar: str = "england") -> bool:

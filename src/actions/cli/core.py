@@ -255,8 +255,9 @@ def ingest(
 ) -> None:
     """Create the inspection, its findings and one action per finding (idempotent)."""
     from actions.errors import UserInputError
+    from actions.flows_api import run_ingest_flow
     from actions.ingest import InspectionMeta
-    from actions.services import ingest_report
+    from actions.tabular import require_file
 
     if not body.strip():
         raise UserInputError("--body must name the inspected body")
@@ -269,7 +270,8 @@ def ingest(
         if next_inspection
         else None,
     )
-    summary = ingest_report(file, meta, dry_run=dry_run)
+    require_file(file)  # a clear error before any flow run starts
+    summary = run_ingest_flow(str(file.resolve()), asdict(meta), dry_run=dry_run)
     if as_json:
         emit_json(summary)
         return

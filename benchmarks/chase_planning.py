@@ -1,0 +1,103 @@
+"""Benchmark: planning reminders and escalations for many actions (SPEC 8, issue 5 / 9).
+
+    uv run python benchmarks/chase_planning.py [--sizes 1000,10000,100000] [--people 10000]
+
+For each size and database (SQLite file, PostgreSQL scratch database) it seeds open actions,
+then plans ``chase`` and ``escalate`` as of one day (each in a fresh process, so peak memory is
+the planner's own) and prints seconds, SQL statements and peak RSS. The statement count must
+not grow with the number of actions. Recording to the outbox is included; delivery is not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+AS_OF = date(2027, 3, 1)  # a Monday
+PG_ADMIN = os.environ.get("ACTIONS_TEST_POSTGRES_URL",
+                          "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def measure(url: str) -> dict[str, float]:
+    """Runs in a child process: plan both kinds, count statements, report peak RSS."""
+    from sqlalchemy import event
+
+    from actions import db
+    from actions.chase import plan, record
+    from actions.policy import Policy
+
+    engine = db.get_engine(url)
+    statements = 0
+
+    def count(*_args: object) -> None:
+        nonlocal statements
+        statements += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    planned = 0
+    for kind in ("chase", "escalate"):
+        with db.session_scope(engine) as session:
+            result = plan(session, kind, AS_OF, Policy())
+            record(session, result)
+            planned += result.item_count
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"seconds": seconds, "statements": statements, "items": planned,
+            "peak_mb": peak / 1024, "baseline_mb": before / 1024}
+
+
+def run_child(url: str) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, "--measure", url], capture_output=True,
+                         text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--people", type=int, default=10000)
+    parser.add_argument("--measure")
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure)))
+        return
+    from seed import drop_database, migrated_engine, scratch_database, seed
+
+    print(f"{'db':<10} {'actions':>8} {'people':>7} {'items':>7} {'seconds':>8} "
+          f"{'statements':>10} {'peak MB':>8}")
+    for size in (int(s) for s in args.sizes.split(",")):
+        people = min(args.people, max(size // 10, 2))
+        targets = [("sqlite", None)] + ([] if args.no_postgres else [("postgresql", PG_ADMIN)])
+        for name, admin in targets:
+            with tempfile.TemporaryDirectory() as tmp:
+                if admin:
+                    url = scratch_database(admin, "actions_bench_planning")
+                else:
+                    url = f"sqlite:///{tmp}/bench.db"
+                engine = migrated_engine(url)
+                seed(engine, actions=size, people=people, as_of=AS_OF)
+                engine.dispose()
+                result = run_child(url)
+                print(f"{name:<10} {size:>8} {people:>7} {int(result['items']):>7} "
+                      f"{result['seconds']:>8.2f} {int(result['statements']):>10} "
+                      f"{result['peak_mb']:>8.0f}", flush=True)
+                if admin:
+                    drop_database(admin, "actions_bench_planning")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    main()

@@ -1,0 +1,60 @@
+"""Ingesting a report: on demand (a deployment without schedule), or from `actions ingest`."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.states import Completed, State
+
+from actions import services
+from actions.ingest import InspectionMeta
+from flows.common import call_service, publish_markdown, publish_table, user_error_state
+
+
+@task(retries=1, retry_delay_seconds=10)
+def ingest_file(path: str, meta: dict[str, Any], dry_run: bool) -> dict[str, Any]:
+    """Extraction and writing in one task, in one transaction."""
+    return call_service(services.ingest_report, Path(path), InspectionMeta(**meta), dry_run=dry_run)
+
+
+@flow(name="ingest-report", flow_run_name="ingest {path}")
+def ingest_report(
+    path: str,
+    body: str,
+    inspectorate: str | None = None,
+    title: str | None = None,
+    published: date | None = None,
+    next_inspection: date | None = None,
+    dry_run: bool = False,
+) -> State:
+    """Read a report file and create its inspection, findings and actions (idempotent)."""
+    meta = {
+        "body": body,
+        "inspectorate": inspectorate,
+        "title": title,
+        "published": published,
+        "next_inspection": next_inspection,
+    }
+    outcome = ingest_file(path, meta, dry_run)
+    if "error" in outcome:
+        return user_error_state(outcome)
+    summary = outcome["result"]
+    rows = [{"ref": ref, "change": "created"} for ref in summary["created"]]
+    rows += [{"ref": ref, "change": "superseded"} for ref in summary["superseded"]]
+    publish_table("ingest-actions", rows, f"{summary['inspection']}: actions from {path}")
+    lines = [
+        f"# Ingest of {Path(path).name}",
+        "",
+        f"- **inspection**: {summary['inspection']} — {summary['title']}",
+        f"- **outcome**: {summary['outcome']}{' (dry run)' if dry_run else ''}",
+        f"- **findings**: {summary['findings']}",
+        f"- **created**: {len(summary['created'])}, **kept**: {summary['kept']}, "
+        f"**superseded**: {len(summary['superseded'])}",
+    ]
+    if summary["unassigned"]:
+        lines.append(f"- **unassigned**: {', '.join(summary['unassigned'])}")
+    publish_markdown("ingest-summary", "\n".join(lines), f"ingest of {Path(path).name}")
+    return Completed(data=summary)
