@@ -64,6 +64,36 @@ def _chase(kind: str, as_of: date | None, dry_run: bool) -> State:
     return Completed(data=summary)
 
 
+def announce(summary: dict[str, Any]) -> None:
+    """Custom events ops can hang Prefect Automations on (see README, Operations)."""
+    from prefect.events import emit_event
+
+    resource = {
+        "prefect.resource.id": "inspection-actions.escalation",
+        "prefect.resource.name": "inspection actions",
+    }
+    if summary["overdue_refs"]:
+        emit_event(
+            event="inspection-actions.action.overdue",
+            resource=resource,
+            payload={
+                "as_of": summary["as_of"],
+                "count": len(summary["overdue_refs"]),
+                "refs": summary["overdue_refs"][:500],
+            },
+        )
+    if summary["level3_refs"]:
+        emit_event(
+            event="inspection-actions.escalated.level3",
+            resource=resource,
+            payload={
+                "as_of": summary["as_of"],
+                "count": len(summary["level3_refs"]),
+                "refs": summary["level3_refs"][:500],
+            },
+        )
+
+
 def _markdown(kind: str, summary: dict[str, Any]) -> str:
     lines = [f"# {kind.capitalize()} as of {summary['as_of']}", ""]
     if summary.get("not_working_day"):

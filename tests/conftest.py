@@ -19,6 +19,9 @@ from sqlalchemy.engine import Engine, make_url
 from actions import db
 from actions.settings import reset_settings
 
+#: Fixtures shared by several test modules (the chasing world, its SMTP and HTTP servers).
+pytest_plugins = ["tests.worlds"]
+
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PG_ADMIN_URL = os.environ.get("ACTIONS_TEST_POSTGRES_URL", DEFAULT_PG)
 PG_ENABLED = PG_ADMIN_URL.lower() not in {"", "none", "off"}

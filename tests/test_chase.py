@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from actions.db import session_scope
@@ -18,48 +16,9 @@ from actions.models import Action, Message, MessageItem, Person, Status
 from actions.services import chase_or_escalate
 from actions.settings import reset_settings
 from actions.updates import post_update, review
-from tests.helpers import seed_action, seed_people
-from tests.servers import HttpSink, SmtpSink, http_fixture, smtp_fixture
-
-MONDAY = date(2027, 3, 1)
-DEADLINE = date(2027, 3, 15)
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    yield from smtp_fixture()
-
-
-@pytest.fixture
-def http() -> Iterator[HttpSink]:
-    yield from http_fixture()
-
-
-@pytest.fixture
-def world(engine: Engine, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """sro ← manager ← owner/other; three open actions; email through the SMTP sink."""
-    monkeypatch.setenv("ACTIONS_SECRET_KEY", "test-secret-key-for-links")
-    monkeypatch.setenv("ACTIONS_EMAIL_URL", smtp.url())
-    reset_settings()
-    with session_scope(engine) as session:
-        people = seed_people(session)
-        first = seed_action(
-            session, owner=people["owner"], ref="NOR-2018-AFI-01", deadline=DEADLINE
-        )
-        seed_action(session, owner=people["owner"], ref="NOR-2018-AFI-02", deadline=DEADLINE)
-        seed_action(
-            session, owner=people["other"], ref="NOR-2018-AFI-03", deadline=date(2027, 6, 30)
-        )
-        # created long ago would trigger update requests; make them recent
-        session.execute(
-            text("UPDATE action SET created_at = :t"),
-            {
-                "t": "2027-02-20 09:00:00"
-                if engine.dialect.name == "sqlite"
-                else "2027-02-20 09:00:00+00"
-            },
-        )
-    return {"engine": engine, "smtp": smtp, "first_id": first.id}
+from tests.helpers import seed_action
+from tests.servers import HttpSink, SmtpSink
+from tests.worlds import DEADLINE, MONDAY
 
 
 def run(kind: str, day: date) -> dict[str, Any]:

@@ -48,7 +48,7 @@ def test_failed_transaction_leaves_neither_change_nor_audit(seeded: Engine) -> N
 def test_database_failure_rolls_back_the_audit_record(seeded: Engine) -> None:
     before = counts(seeded)
     with (
-        pytest.raises(Exception, match="ck_action_progress|CHECK|check"),
+        pytest.raises(Exception, match=r"ck_action_progress|CHECK|check"),
         session_scope(seeded) as session,
     ):
         post_update(session, REF, UpdateRequest(note="looks fine"), by="owner@force.example")

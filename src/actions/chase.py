@@ -94,7 +94,13 @@ class Plan:
             "recipients": len({m.recipient.id for m in self.messages}),
             "unroutable": self.unroutable,
             "not_working_day": self.not_working_day,
+            "overdue_refs": self._refs(lambda d: d.kind == "escalation"),
+            "level3_refs": self._refs(lambda d: d.kind == "escalation" and d.level >= 3),
         }
+
+    def _refs(self, wanted: Any) -> list[str]:
+        refs = {ln.ref for m in self.messages for ln in m.lines if any(wanted(d) for d in ln.dues)}
+        return sorted(refs)
 
     def table(self) -> list[dict[str, Any]]:
         """Who gets what, without any address or secret (for the CLI and Prefect artifacts)."""
