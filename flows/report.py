@@ -25,13 +25,11 @@ from flows.deliver import deliver_messages
 
 
 @task(retries=1, retry_delay_seconds=30)
-def write_report(
-    out_dir: str, formats: str, as_of: date, inspection_code: str | None
-) -> dict[str, Any]:
+def write_report(out_dir: str, formats: str, as_of: date, scope: dict[str, Any]) -> dict[str, Any]:
+    """``scope``: inspection_code, owner_emails, since, title (see generate_report)."""
+
     def written() -> dict[str, Any]:
-        output = generate_report(
-            Path(out_dir), parse_formats(formats), as_of, inspection_code=inspection_code
-        )
+        output = generate_report(Path(out_dir), parse_formats(formats), as_of, **scope)
         return {
             "paths": {k: str(v) for k, v in output.paths.items()},
             "markdown": output.markdown,
@@ -77,10 +75,18 @@ def progress_report(
     formats: str = "html,pdf,md,csv,xlsx",
     inspection: str | None = None,
     send: bool = True,
+    owners: list[str] | None = None,
+    since: date | None = None,
+    title: str | None = None,
 ) -> State:
-    """Write the progress report (and any pack that is due); send it to managers and the SRO."""
+    """Write the progress report (and any pack that is due); send it to managers and the SRO.
+
+    ``inspection`` and ``owners`` narrow the report; a narrowed report is neither sent nor
+    accompanied by packs.
+    """
     day = resolve_as_of(as_of)
-    outcome = write_report(out_dir, formats, day, inspection)
+    scope = {"inspection_code": inspection, "owner_emails": owners, "since": since, "title": title}
+    outcome = write_report(out_dir, formats, day, scope)
     if "error" in outcome:
         return user_error_state(outcome)
     report = outcome["result"]
@@ -101,11 +107,12 @@ def progress_report(
         "failed": 0,
         "queued": [],
     }
-    if inspection is None:
+    narrowed = inspection is not None or owners is not None
+    if not narrowed:
         summary["packs"] = write_packs(out_dir, day)
         if summary["packs"]:
             publish_table("pre-inspection-packs", summary["packs"], "packs produced this run")
-    if send:
+    if send and not narrowed:
         summary["queued"] = queue_report_messages(day, out_dir)
         publish_table("report-recipients", summary["queued"], "who was sent which report")
         if summary["queued"]:

@@ -170,6 +170,8 @@ def run(folder: Path, say: Callable[[str], None]) -> DemoResult:
         chase("escalate", day)
     report = run_report_flow(date(2020, 4, 20), str(folder / "reports"))
     result.report_files = report["files"]
-    say(f"report: written, and sent to {len(report['queued'])} recipient(s) "
-        "(each manager their team's actions, the SRO all of them)")
+    say(
+        f"report: written, and sent to {len(report['queued'])} recipient(s) "
+        "(each manager their team's actions, the SRO all of them)"
+    )
     return result

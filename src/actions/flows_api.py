@@ -56,25 +56,12 @@ def run_ingest_flow(path: str, meta: dict[str, Any], *, dry_run: bool) -> dict[s
     return _outcome(state)
 
 
-def run_report_flow(
-    as_of: date,
-    out_dir: str,
-    *,
-    formats: str = "html,pdf,md,csv,xlsx",
-    inspection: str | None = None,
-    send: bool = True,
-) -> dict[str, Any]:
+def run_report_flow(as_of: date, out_dir: str, **options: Any) -> dict[str, Any]:
+    """``options``: formats, inspection, owners, since, title, send (see flows.report)."""
     _quiet_prefect()
     from flows.report import progress_report
 
-    state = progress_report(
-        as_of=as_of,
-        out_dir=out_dir,
-        formats=formats,
-        inspection=inspection,
-        send=send,
-        return_state=True,
-    )
+    state = progress_report(as_of=as_of, out_dir=out_dir, return_state=True, **options)
     return _outcome(state)
 
 

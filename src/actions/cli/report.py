@@ -62,12 +62,8 @@ def report(
     after publication) and --pack the pre-inspection pack instead of the progress report.
     """
     from actions.errors import UserInputError
-    from actions.reports import (
-        generate_pack,
-        generate_report,
-        generate_statutory_response,
-        parse_formats,
-    )
+    from actions.flows_api import run_report_flow
+    from actions.reports import generate_pack, generate_statutory_response, parse_formats
 
     day = as_of_or_today(as_of)
     if statutory or pack:
@@ -86,16 +82,20 @@ def report(
         result = generate_pack(out_dir, inspection, day)
         _print_paths(result.paths, result.summary, as_json)
         return
-    result = generate_report(
-        out_dir,
-        parse_formats(fmt),
+    # The progress report runs as a Prefect flow run (SPEC section 5); sending it to managers
+    # is the scheduled flow's job, so the command only writes the files.
+    written = run_report_flow(
         day,
-        inspection_code=inspection,
-        owner_emails=owner,
-        title=title,
+        str(out_dir),
+        formats=",".join(parse_formats(fmt)),
+        inspection=inspection,
+        owners=owner or None,
         since=parse_date(since, what="--since") if since else None,
+        title=title,
+        send=False,
     )
-    _print_paths(result.paths, result.summary, as_json)
+    paths = {fmt_: Path(path) for fmt_, path in written["files"].items()}
+    _print_paths(paths, written["summary"], as_json)
 
 
 def _print_paths(paths: dict[str, Path], summary: dict[str, Any], as_json: bool) -> None:
