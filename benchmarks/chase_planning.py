@@ -24,8 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 AS_OF = date(2027, 3, 1)  # a Monday
-PG_ADMIN = os.environ.get("ACTIONS_TEST_POSTGRES_URL",
-                          "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN = os.environ.get(
+    "ACTIONS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 def measure(url: str) -> dict[str, float]:
@@ -54,13 +55,19 @@ def measure(url: str) -> dict[str, float]:
             planned += result.item_count
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"seconds": seconds, "statements": statements, "items": planned,
-            "peak_mb": peak / 1024, "baseline_mb": before / 1024}
+    return {
+        "seconds": seconds,
+        "statements": statements,
+        "items": planned,
+        "peak_mb": peak / 1024,
+        "baseline_mb": before / 1024,
+    }
 
 
 def run_child(url: str) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, "--measure", url], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure", url], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -76,8 +83,10 @@ def main() -> None:
         return
     from seed import drop_database, migrated_engine, scratch_database, seed
 
-    print(f"{'db':<10} {'actions':>8} {'people':>7} {'items':>7} {'seconds':>8} "
-          f"{'statements':>10} {'peak MB':>8}")
+    print(
+        f"{'db':<10} {'actions':>8} {'people':>7} {'items':>7} {'seconds':>8} "
+        f"{'statements':>10} {'peak MB':>8}"
+    )
     for size in (int(s) for s in args.sizes.split(",")):
         people = min(args.people, max(size // 10, 2))
         targets = [("sqlite", None)] + ([] if args.no_postgres else [("postgresql", PG_ADMIN)])
@@ -91,9 +100,12 @@ def main() -> None:
                 seed(engine, actions=size, people=people, as_of=AS_OF)
                 engine.dispose()
                 result = run_child(url)
-                print(f"{name:<10} {size:>8} {people:>7} {int(result['items']):>7} "
-                      f"{result['seconds']:>8.2f} {int(result['statements']):>10} "
-                      f"{result['peak_mb']:>8.0f}", flush=True)
+                print(
+                    f"{name:<10} {size:>8} {people:>7} {int(result['items']):>7} "
+                    f"{result['seconds']:>8.2f} {int(result['statements']):>10} "
+                    f"{result['peak_mb']:>8.0f}",
+                    flush=True,
+                )
                 if admin:
                     drop_database(admin, "actions_bench_planning")
 

@@ -46,47 +46,105 @@ def seed(engine: Engine, *, actions: int, people: int, as_of: date, seed: int = 
     rng = random.Random(seed)
     now = datetime(as_of.year, as_of.month, as_of.day, 9, tzinfo=UTC)
     with engine.begin() as conn:
-        conn.execute(insert(Person), [{"id": 1, "email": "sro@bench.example", "name": "SRO",
-                                       "manager_id": None, "notify": "", "role": "sro",
-                                       "active": True, "created_at": now}])
+        conn.execute(
+            insert(Person),
+            [
+                {
+                    "id": 1,
+                    "email": "sro@bench.example",
+                    "name": "SRO",
+                    "manager_id": None,
+                    "notify": "",
+                    "role": "sro",
+                    "active": True,
+                    "created_at": now,
+                }
+            ],
+        )
         managers = max(people // 10, 1)
         rows = []
         for i in range(2, people + 1):
             manager = 1 if i <= managers + 1 else rng.randint(2, managers + 1)
-            rows.append({"id": i, "email": f"p{i}@bench.example", "name": f"Person {i}",
-                         "manager_id": manager, "notify": "", "role": "", "active": True,
-                         "created_at": now})
+            rows.append(
+                {
+                    "id": i,
+                    "email": f"p{i}@bench.example",
+                    "name": f"Person {i}",
+                    "manager_id": manager,
+                    "notify": "",
+                    "role": "",
+                    "active": True,
+                    "created_at": now,
+                }
+            )
         for chunk in _chunks(rows):
             conn.execute(insert(Person), chunk)
-        conn.execute(insert(Inspection), [{"id": 1, "code": "BEN-2027", "body": "Bench Police",
-                                           "inspectorate": "HMICFRS", "title": "Benchmark",
-                                           "programme": "PEEL 2027", "source_file": "",
-                                           "created_at": now}])
+        conn.execute(
+            insert(Inspection),
+            [
+                {
+                    "id": 1,
+                    "code": "BEN-2027",
+                    "body": "Bench Police",
+                    "inspectorate": "HMICFRS",
+                    "title": "Benchmark",
+                    "programme": "PEEL 2027",
+                    "source_file": "",
+                    "created_at": now,
+                }
+            ],
+        )
         findings, acts = [], []
         for i in range(1, actions + 1):
-            findings.append({"id": i, "inspection_id": 1, "seq": i,
-                             "kind": "area_for_improvement",
-                             "text": f"The force should improve area {i}.", "parts": [],
-                             "source_refs": [], "carried_over": False, "created_at": now})
+            findings.append(
+                {
+                    "id": i,
+                    "inspection_id": 1,
+                    "seq": i,
+                    "kind": "area_for_improvement",
+                    "text": f"The force should improve area {i}.",
+                    "parts": [],
+                    "source_refs": [],
+                    "carried_over": False,
+                    "created_at": now,
+                }
+            )
             deadline = as_of + timedelta(days=rng.randint(-90, 180))
             updated = now - timedelta(days=rng.randint(0, 120))
-            acts.append({"id": i, "ref": f"BEN-2027-AFI-{i:06d}", "inspection_id": 1,
-                         "finding_id": i, "title": f"Improve area {i}",
-                         "owner_id": rng.randint(2, people) if people > 1 else 1,
-                         "deadline": deadline, "original_deadline": deadline,
-                         "status": rng.choice(["open", "in_progress", "in_progress", "blocked"]),
-                         "progress": rng.randint(0, 90), "last_update_at": updated,
-                         "last_update_note": "Work continues", "evidence_url": "", "notes": "",
-                         "escalation_level": 0, "not_accepted_reason": "",
-                         "created_at": now - timedelta(days=200), "updated_at": updated})
+            acts.append(
+                {
+                    "id": i,
+                    "ref": f"BEN-2027-AFI-{i:06d}",
+                    "inspection_id": 1,
+                    "finding_id": i,
+                    "title": f"Improve area {i}",
+                    "owner_id": rng.randint(2, people) if people > 1 else 1,
+                    "deadline": deadline,
+                    "original_deadline": deadline,
+                    "status": rng.choice(["open", "in_progress", "in_progress", "blocked"]),
+                    "progress": rng.randint(0, 90),
+                    "last_update_at": updated,
+                    "last_update_note": "Work continues",
+                    "evidence_url": "",
+                    "notes": "",
+                    "escalation_level": 0,
+                    "not_accepted_reason": "",
+                    "created_at": now - timedelta(days=200),
+                    "updated_at": updated,
+                }
+            )
         for chunk in _chunks(findings):
             conn.execute(insert(Finding), chunk)
         for chunk in _chunks(acts):
             conn.execute(insert(Action), chunk)
         if engine.dialect.name == "postgresql":
             for table in ("person", "inspection", "finding", "action"):
-                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                  f"(SELECT max(id) FROM {table}))"))
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
+                    )
+                )
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("ANALYZE"))
