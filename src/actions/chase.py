@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.sql.expression import bindparam
 from sqlmodel import Session, col
 
 from actions import audit
+from actions.bulk import bulk_insert, insert_with_ids
 from actions.dates import LONDON
 from actions.models import (
     OPEN_STATUSES,
@@ -303,9 +304,8 @@ def record(session: Session, result: Plan, *, run_label: str = "") -> list[int]:
         }
         for m in result.messages
     ]
-    # Core inserts on the tables: the ORM's per-row bookkeeping costs seconds at 100k rows.
-    table = Message.__table__  # type: ignore[attr-defined]
-    ids = list(session.connection().execute(insert(table).returning(table.c.id), rows).scalars())
+    # Straight to the driver (COPY / executemany): the ORM's bookkeeping costs seconds here.
+    ids = insert_with_ids(session, Message.__table__, rows)  # type: ignore[attr-defined]
     _record_items(session, result, ids)
     if result.kind == ESCALATE:
         _raise_levels(session, result, now)
@@ -331,8 +331,7 @@ def _record_items(session: Session, result: Plan, ids: list[int]) -> None:
                         "dedupe_key": due.dedupe_key,
                     }
                 )
-    if items:
-        session.connection().execute(insert(MessageItem.__table__), items)  # type: ignore[attr-defined]
+    bulk_insert(session, MessageItem.__table__, items)  # type: ignore[attr-defined]
 
 
 def _raise_levels(session: Session, result: Plan, now: datetime) -> None:
@@ -353,8 +352,9 @@ def _raise_levels(session: Session, result: Plan, now: datetime) -> None:
         [{"aid": aid, "lvl": new} for aid, (_, new) in changed.items()],
     )
     reason = f"escalated as of {result.as_of.isoformat()}"
-    session.connection().execute(
-        insert(AuditRecord.__table__),  # type: ignore[attr-defined]
+    bulk_insert(
+        session,
+        AuditRecord.__table__,  # type: ignore[attr-defined]
         [
             {
                 "at": now,

@@ -47,15 +47,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import cached_property, lru_cache
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Engine, bindparam, func, insert, select, text, update
+from sqlalchemy import Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from actions import db
+from actions.bulk import bulk_insert, insert_with_ids
 from actions.dates import LONDON, today
 from actions.errors import ActionsError, RowErrors, UserInputError
 from actions.lifecycle import parse_status
@@ -869,91 +869,6 @@ def _insert_returning(session: Session, table: Any, rows: list[dict[str, Any]]) 
     return list(session.execute(stmt, rows).scalars())
 
 
-def _insert_with_ids(session: Session, table: Any, rows: list[dict[str, Any]]) -> list[int]:
-    """Bulk INSERT of rows given ids taken up front, so the caller knows them without RETURNING."""
-    ids = _next_ids(session, table, len(rows))
-    for row, id_ in zip(rows, ids, strict=True):
-        row["id"] = id_
-    _bulk_insert(session, table, rows)
-    return ids
-
-
-def _next_ids(session: Session, table: Any, count: int) -> list[int]:
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)")
-        return list(session.execute(stmt, {"t": table.name, "n": count}).scalars())
-    # SQLite: a writer that slipped in between makes our INSERT fail, and the import with it.
-    top = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
-    return list(range(top + 1, top + 1 + count))
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-def _converter(type_: Any, dialect: Any) -> Callable[[Any], Any]:
-    """The column type's bind processor, remembering results: dates, timestamps and JSON
-    defaults repeat across a batch, and processing each of 100k timestamps cost seconds."""
-    process = type_._cached_bind_processor(dialect)
-    if process is None:
-        return _identity
-    memo: dict[Any, Any] = {}
-
-    def convert(value: Any) -> Any:
-        key = tuple(value) if isinstance(value, list) else value
-        if key not in memo:
-            memo[key] = process(value)
-        return memo[key]
-
-    return convert
-
-
-def _row_builder(
-    table: Any, columns: list[str], dialect: Any
-) -> Callable[[dict[str, Any]], Sequence[Any]]:
-    """dict → driver values; only the columns whose type processes values pay for it."""
-    pick = itemgetter(*columns)
-    converters = [(i, _converter(table.c[c].type, dialect)) for i, c in enumerate(columns)]
-    processed = [(i, f) for i, f in converters if f is not _identity]
-
-    def build(row: dict[str, Any]) -> Sequence[Any]:
-        values = list(pick(row))
-        for index, convert in processed:
-            values[index] = convert(values[index])
-        return values
-
-    return build
-
-
-def _bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Rows straight to the driver, in the session's transaction: COPY on PostgreSQL,
-    executemany on SQLite.
-
-    Measured on 20,000 actions: SQLAlchemy's insertmanyvalues spent 6.7 s of 12 s parsing the
-    statements in psycopg and ran one statement per row on SQLite (RETURNING in order). Values
-    still go through each column type's bind processor, so they are stored exactly as the ORM
-    would store them.
-    """
-    if not rows:
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    columns = list(rows[0])
-    values = map(_row_builder(table, columns, dialect), rows)
-    raw: Any = connection.connection.driver_connection
-    names = ", ".join(f'"{c}"' for c in columns)
-    if dialect.name == "postgresql":
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
-        ):
-            for value in values:
-                copy.write_row(value)
-        return
-    marks = ", ".join("?" for _ in columns)
-    raw.cursor().executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', values)
-
-
 def _insert_inspections(
     session: Session, new: list[NewInspection], stamp: dict[str, Any]
 ) -> dict[str, int]:
@@ -977,7 +892,7 @@ def _insert_inspections(
         _audit_row(stamp, "inspection", i, "created", None, n.code)
         for i, n in zip(ids, new, strict=True)
     ]
-    _bulk_insert(session, AuditRecord.__table__, audits)  # type: ignore[attr-defined]
+    bulk_insert(session, AuditRecord.__table__, audits)  # type: ignore[attr-defined]
     return {n.key: i for n, i in zip(new, ids, strict=True)}
 
 
@@ -998,17 +913,17 @@ def _insert_actions(
         seqs[target] = seqs.get(target, 0) + 1  # new findings sort after the inspection's others
         targets.append(target)
         findings.append(_finding_row(new, target, seqs[target], now))
-    finding_ids = _insert_with_ids(session, Finding.__table__, findings)  # type: ignore[attr-defined]
+    finding_ids = insert_with_ids(session, Finding.__table__, findings)  # type: ignore[attr-defined]
     actions = [
         _action_row(new, target, finding_id, now)
         for new, target, finding_id in zip(chunk, targets, finding_ids, strict=True)
     ]
-    action_ids = _insert_with_ids(session, Action.__table__, actions)  # type: ignore[attr-defined]
+    action_ids = insert_with_ids(session, Action.__table__, actions)  # type: ignore[attr-defined]
     audits = [
         _audit_row(stamp, "action", i, "created", None, new.ref)
         for i, new in zip(action_ids, chunk, strict=True)
     ]
-    _bulk_insert(session, AuditRecord.__table__, audits)  # type: ignore[attr-defined]
+    bulk_insert(session, AuditRecord.__table__, audits)  # type: ignore[attr-defined]
 
 
 def _finding_row(new: NewAction, inspection_id: int, seq: int, now: datetime) -> dict[str, Any]:
@@ -1082,4 +997,4 @@ def _update_actions(session: Session, chunk: list[Change], stamp: dict[str, Any]
         for name, (old, new) in change.audit.items()
     ]
     if audits:
-        _bulk_insert(session, AuditRecord.__table__, audits)  # type: ignore[attr-defined]
+        bulk_insert(session, AuditRecord.__table__, audits)  # type: ignore[attr-defined]
