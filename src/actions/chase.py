@@ -255,8 +255,9 @@ def _dues(row: Any, kind: str, as_of: date, policy: Policy) -> list[Due]:
 
 
 def message_key(message: PlannedMessage, as_of: date) -> str:
-    keys = sorted(d.dedupe_key for ln in message.lines for d in ln.dues)
-    digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
+    # Lines come in action-id order (the candidates query sorts), so no sort is needed here.
+    keys = "\n".join(d.dedupe_key for ln in message.lines for d in ln.dues)
+    digest = hashlib.sha256(keys.encode()).hexdigest()[:16]
     return f"{message.kind}:{message.recipient.id}:{as_of.isoformat()}:{digest}"
 
 
