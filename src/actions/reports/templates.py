@@ -1,8 +1,8 @@
 """Finding and loading the report templates (``templates/reports/`` of the repository).
 
-Looked up, in order: ``ACTIONS_TEMPLATES_DIR`` (a directory holding the report templates, or a
-templates root with a ``reports/`` folder in it), then ``<repo>/templates/reports`` next to
-``src/`` (the editable install this project runs from).
+Looked up under the one templates root of :func:`actions.templating.templates_root`
+(``ACTIONS_TEMPLATES_DIR``, the repository's ``templates/``, or the copy inside the wheel); an
+``ACTIONS_TEMPLATES_DIR`` that holds the report templates directly is accepted too.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from actions.errors import ConfigError
 
 ENV_VAR = "ACTIONS_TEMPLATES_DIR"
-#: src/actions/reports/templates.py → parents[3] is the repository root.
-REPO_TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "reports"
 
 
 def templates_dir() -> Path:
@@ -28,11 +26,15 @@ def templates_dir() -> Path:
             if (candidate / "report.html.j2").is_file():
                 return candidate
         raise ConfigError(f"{ENV_VAR}: {root} holds no report templates (report.html.j2)")
-    if (REPO_TEMPLATES / "report.html.j2").is_file():
-        return REPO_TEMPLATES
-    raise ConfigError(
-        f"report templates not found at {REPO_TEMPLATES}; set {ENV_VAR} to their directory"
-    )
+    from actions.templating import templates_root
+
+    try:
+        found = templates_root() / "reports"
+    except FileNotFoundError:
+        found = Path("templates") / "reports"
+    if (found / "report.html.j2").is_file():
+        return found
+    raise ConfigError(f"report templates not found at {found}; set {ENV_VAR} to their directory")
 
 
 def environment() -> Environment:

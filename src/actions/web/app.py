@@ -8,7 +8,6 @@ theirs to change, and what to show.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -58,7 +57,6 @@ from actions.web.security import (
     new_session,
 )
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "templates" / "web"
 REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,59}$")
 
 STATUS_LABELS = {
@@ -120,8 +118,10 @@ class Portal:
 
 
 def templates_dir() -> Path:
-    override = os.environ.get("ACTIONS_TEMPLATES_DIR")
-    return Path(override) if override else TEMPLATES_DIR
+    """``web/`` under the one templates root (see :func:`actions.templating.templates_root`)."""
+    from actions.templating import templates_root
+
+    return templates_root() / "web"
 
 
 @lru_cache(maxsize=4)
