@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +15,17 @@ from flows.common import call_service, publish_markdown, publish_table, user_err
 
 
 @task(retries=1, retry_delay_seconds=10)
-def ingest_file(path: str, meta: dict[str, Any], dry_run: bool) -> dict[str, Any]:
+def ingest_file(
+    path: str, meta: dict[str, Any], dry_run: bool, received_at: datetime | None
+) -> dict[str, Any]:
     """Extraction and writing in one task, in one transaction."""
-    return call_service(services.ingest_report, Path(path), InspectionMeta(**meta), dry_run=dry_run)
+    return call_service(
+        services.ingest_report,
+        Path(path),
+        InspectionMeta(**meta),
+        dry_run=dry_run,
+        received_at=received_at,
+    )
 
 
 @flow(name="ingest-report", flow_run_name="ingest {path}")
@@ -29,8 +37,12 @@ def ingest_report(
     published: date | None = None,
     next_inspection: date | None = None,
     dry_run: bool = False,
+    received_at: datetime | None = None,
 ) -> State:
-    """Read a report file and create its inspection, findings and actions (idempotent)."""
+    """Read a report file and create its inspection, findings and actions (idempotent).
+
+    ``received_at`` back-dates the records (default now), e.g. when loading an older report.
+    """
     meta = {
         "body": body,
         "inspectorate": inspectorate,
@@ -38,7 +50,7 @@ def ingest_report(
         "published": published,
         "next_inspection": next_inspection,
     }
-    outcome = ingest_file(path, meta, dry_run)
+    outcome = ingest_file(path, meta, dry_run, received_at)
     if "error" in outcome:
         return user_error_state(outcome)
     summary = outcome["result"]

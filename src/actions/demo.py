@@ -106,6 +106,7 @@ def run(folder: Path, say: Callable[[str], None]) -> DemoResult:
             "next_inspection": NEXT_INSPECTION,
         },
         dry_run=False,
+        received_at=_at(PUBLISHED, 12),
     )
     say(
         f"ingest: {len(ingest['created'])} actions from the sample report "

@@ -4,7 +4,7 @@ Prefect flow runs, on the configured server or Prefect's temporary local one).""
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from actions.errors import ActionsError
@@ -48,11 +48,15 @@ def run_chase_flow(kind: str, as_of: date, *, dry_run: bool) -> dict[str, Any]:
     return _outcome(state)
 
 
-def run_ingest_flow(path: str, meta: dict[str, Any], *, dry_run: bool) -> dict[str, Any]:
+def run_ingest_flow(
+    path: str, meta: dict[str, Any], *, dry_run: bool, received_at: datetime | None = None
+) -> dict[str, Any]:
     _quiet_prefect()
     from flows.ingest import ingest_report
 
-    state = ingest_report(path=path, **meta, dry_run=dry_run, return_state=True)
+    state = ingest_report(
+        path=path, **meta, dry_run=dry_run, received_at=received_at, return_state=True
+    )
     return _outcome(state)
 
 

@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from actions.models import (
 )
 from actions.policy import Policy, add_months
 from actions.refs import action_ref, inspection_code, short_title
+from actions.types import utcnow
 
 _NUMBER_WORDS = {
     "one": 1,
@@ -129,6 +130,13 @@ def relative_due(due_text: str | None, published: date | None) -> date | None:
     """ "Within six months" of publication; "immediately" means within a month."""
     if not due_text or not published:
         return None
+    try:
+        return _relative_due(due_text, published)
+    except OverflowError:  # "within 99999 years": past the calendar, so no stated deadline
+        return None
+
+
+def _relative_due(due_text: str, published: date) -> date | None:
     lowered = due_text.lower()
     if "immediate" in lowered:
         return add_months(published, 1)
@@ -350,17 +358,28 @@ def _plan_revision(
     return plan
 
 
-def apply_plan(session: Session, plan: IngestPlan, *, actor: str = audit.SYSTEM_ACTOR) -> None:
-    """Write what :func:`plan_ingest` planned, in the caller's transaction."""
+def apply_plan(
+    session: Session,
+    plan: IngestPlan,
+    *,
+    actor: str = audit.SYSTEM_ACTOR,
+    at: datetime | None = None,
+) -> None:
+    """Write what :func:`plan_ingest` planned, in the caller's transaction.
+
+    ``at`` is when the report was received (default now): the demo replays 2019 with it, and a
+    back-filled report keeps its burn-up history right.
+    """
     if plan.outcome == "unchanged":
         return
-    inspection = _inspection_for(session, plan, actor)
+    at = at or utcnow()
+    inspection = _inspection_for(session, plan, actor, at)
     assert inspection.id is not None
-    _write_actions(session, inspection.id, plan, actor)
-    _supersede(session, plan, actor)
+    _write_actions(session, inspection.id, plan, actor, at)
+    _supersede(session, plan, actor, at)
 
 
-def _inspection_for(session: Session, plan: IngestPlan, actor: str) -> Inspection:
+def _inspection_for(session: Session, plan: IngestPlan, actor: str, at: datetime) -> Inspection:
     """The inspection a plan writes into: a new one, or the revised one (its new hash audited)."""
     if plan.existing_inspection_id is None:
         inspection = Inspection(
@@ -373,6 +392,7 @@ def _inspection_for(session: Session, plan: IngestPlan, actor: str) -> Inspectio
             next_inspection=plan.meta["next_inspection"],
             source_file=Path(plan.source).name,
             sha256=plan.sha256,
+            created_at=at,
         )
         session.add(inspection)
         session.flush()
@@ -388,13 +408,16 @@ def _inspection_for(session: Session, plan: IngestPlan, actor: str) -> Inspectio
         old=existing.sha256,
         new=plan.sha256,
         reason=plan.source,
+        at=at,
     )
     existing.sha256 = plan.sha256
     existing.source_file = Path(plan.source).name
     return existing
 
 
-def _write_actions(session: Session, inspection_id: int, plan: IngestPlan, actor: str) -> None:
+def _write_actions(
+    session: Session, inspection_id: int, plan: IngestPlan, actor: str, at: datetime
+) -> None:
     seq_base = session.execute(
         select(func.coalesce(func.max(Finding.seq), 0)).where(
             col(Finding.inspection_id) == inspection_id
@@ -422,6 +445,7 @@ def _write_actions(session: Session, inspection_id: int, plan: IngestPlan, actor
             parts=list(source.parts),
             source_refs=list(source.source_refs),
             parent_id=finding_ids.get(source.parent) if source.parent is not None else None,
+            created_at=at,
         )
         session.add(finding)
         session.flush()
@@ -435,6 +459,8 @@ def _write_actions(session: Session, inspection_id: int, plan: IngestPlan, actor
             owner_id=owners.get(planned.owner_email or ""),
             deadline=planned.deadline,
             original_deadline=planned.deadline,
+            created_at=at,
+            updated_at=at,
         )
         session.add(action)
         session.flush()
@@ -448,10 +474,11 @@ def _write_actions(session: Session, inspection_id: int, plan: IngestPlan, actor
             field="created",
             new=action.ref,
             reason=f"ingested from {Path(plan.source).name}",
+            at=at,
         )
 
 
-def _supersede(session: Session, plan: IngestPlan, actor: str) -> None:
+def _supersede(session: Session, plan: IngestPlan, actor: str, at: datetime) -> None:
     if not plan.superseded_refs:
         return
     actions = session.execute(
@@ -469,6 +496,7 @@ def _supersede(session: Session, plan: IngestPlan, actor: str) -> None:
             old=action.status,
             new=Status.SUPERSEDED.value,
             reason=f"finding no longer in the revised report {Path(plan.source).name}",
+            at=at,
         )
         action.status = Status.SUPERSEDED.value
         action.escalation_level = 0

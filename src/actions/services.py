@@ -6,7 +6,7 @@ cannot hash a session, and a flow run may happen in another process).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,12 @@ if TYPE_CHECKING:
 
 
 def ingest_report(
-    path: Path, meta: InspectionMeta, *, dry_run: bool = False, policy: Policy | None = None
+    path: Path,
+    meta: InspectionMeta,
+    *,
+    dry_run: bool = False,
+    policy: Policy | None = None,
+    received_at: datetime | None = None,
 ) -> dict[str, Any]:
     from actions.tabular import require_file
 
@@ -29,7 +34,7 @@ def ingest_report(
     with db.session_scope() as session:
         plan = plan_ingest(session, path, meta, policy)
         if not dry_run:
-            apply_plan(session, plan)
+            apply_plan(session, plan, at=received_at)
     return {**plan.summary(), "dry_run": dry_run}
 
 
