@@ -84,7 +84,7 @@ def test_escalation_ladder(world: dict[str, Any]) -> None:
     smtp.messages.clear(), smtp.envelopes.clear()
     run("escalate", date(2027, 4, 5))
     assert recipients(smtp) == ["owner@force.example", "sro@force.example"]
-    assert "senior responsible owner" in smtp.to("sro@force.example")[0]["Subject"]
+    assert "Escalated to you as SRO" in smtp.to("sro@force.example")[0]["Subject"]
     with Session(world["engine"]) as session:
         levels = {a.ref: a.escalation_level for a in session.exec(select(Action))}
     assert levels == {"NOR-2018-AFI-01": 3, "NOR-2018-AFI-02": 3, "NOR-2018-AFI-03": 0}
