@@ -7,7 +7,7 @@ faster under concurrent writers and a short timeout fails commits). PostgreSQL n
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -69,15 +69,35 @@ def reset_engines() -> None:
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
-    session = Session(engine or get_engine(), expire_on_commit=False)
+    engine = engine or get_engine()
+    failures: tuple[type[BaseException], ...] = (OperationalError, *_dbapi_errors(engine))
+    session = Session(engine, expire_on_commit=False)
     try:
         yield session
         session.commit()
+    except failures as exc:
+        # The database itself failed (unreachable, dropped connection, read-only file, disk
+        # full, locked): an error the user can act on, shown as one line, not a traceback.
+        _rollback_quietly(session)
+        raise DatabaseUnavailable(engine, exc) from exc  # type: ignore[arg-type]
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def _dbapi_errors(engine: Engine) -> tuple[type[Exception], ...]:
+    """The driver's own OperationalError: code that writes through the raw DBAPI connection
+    (bulk inserts) raises it unwrapped by SQLAlchemy."""
+    error = getattr(engine.dialect.dbapi, "OperationalError", None)
+    return (error,) if isinstance(error, type) and issubclass(error, Exception) else ()
+
+
+def _rollback_quietly(session: Session) -> None:
+    """Roll back; on a dead connection that fails too, and the first error is the one to tell."""
+    with suppress(Exception):
+        session.rollback()
 
 
 def describe_url(url: str) -> str:
@@ -126,6 +146,9 @@ def require_schema(engine: Engine | None = None) -> None:
 
 
 class DatabaseUnavailable(ActionsError):
-    def __init__(self, engine: Engine, exc: OperationalError) -> None:
-        detail = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    def __init__(self, engine: Engine, exc: Exception) -> None:
+        cause = exc.orig if isinstance(exc, OperationalError) and exc.orig else exc
+        detail = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
         super().__init__(f"cannot use the database at {describe_url(str(engine.url))}: {detail}")
+        #: The connection was lost (not a refusal): the same work may succeed on a new one.
+        self.disconnected = isinstance(exc, OperationalError) and exc.connection_invalidated

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 from sqlmodel import Session, col
 
 from actions import db, outbox
@@ -38,6 +38,11 @@ from actions.transports import (
 )
 
 BATCH = 200
+#: Tries per unit of work when the database drops the connection, with a growing pause.
+DB_ATTEMPTS = 4
+DB_RETRY_DELAY_S = 0.5
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -205,31 +210,54 @@ def deliver(
     limit: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> DeliveryReport:
-    """Drain due messages (or only ``only_ids``) until none is left to claim."""
+    """Drain due messages (or only ``only_ids``) until none is left to claim.
+
+    Raises :class:`db.DatabaseUnavailable` if the database stays unusable; whatever was sent
+    before is on record, and messages claimed but not sent return after their lease.
+    """
     policy = policy or load_policy()
     engine = db.get_engine()
     owner = deliverer_name()
     deliverer = Deliverer(policy.delivery, outbox_dir=outbox_dir)
     report = DeliveryReport()
+    lease = policy.delivery.lease_seconds
     try:
         while limit is None or report.sent + report.failed < limit:
-            with db.session_scope(engine) as session:
-                ids = outbox.claim(
-                    session,
-                    owner=owner,
-                    limit=BATCH,
-                    lease_seconds=policy.delivery.lease_seconds,
-                    only_ids=only_ids,
-                )
+            ids = _unit_of_work(
+                engine,
+                lambda s: outbox.claim(
+                    s, owner=owner, limit=BATCH, lease_seconds=lease, only_ids=only_ids
+                ),
+            )
             if not ids:
                 break
-            _deliver_batch(ids, deliverer, owner, policy.delivery, report, progress)
+            _deliver_batch(engine, ids, deliverer, owner, policy.delivery, report, progress)
     finally:
         deliverer.close()
     return report
 
 
+def _unit_of_work(engine: Engine, work: Callable[[Session], _T]) -> _T:
+    """Run ``work`` in a transaction of its own, again on a fresh connection if the database
+    dropped the connection (restart, failover, an administrator ending sessions).
+
+    Every unit here is safe to repeat: claims and lease renewals only touch free or own rows,
+    and outcomes are guarded by the lease. Retrying matters most after a send: giving up there
+    would leave a sent message "sending", to be sent again once its lease expires.
+    """
+    for attempt in range(1, DB_ATTEMPTS + 1):
+        try:
+            with db.session_scope(engine) as session:
+                return work(session)
+        except db.DatabaseUnavailable as exc:
+            if not exc.disconnected or attempt == DB_ATTEMPTS:
+                raise
+            time.sleep(DB_RETRY_DELAY_S * attempt)
+    raise AssertionError("unreachable")
+
+
 def _deliver_batch(
+    engine: Engine,
     ids: list[int],
     deliverer: Deliverer,
     owner: str,
@@ -237,14 +265,13 @@ def _deliver_batch(
     report: DeliveryReport,
     progress: Callable[[int], None] | None,
 ) -> None:
-    engine = db.get_engine()
-    with db.session_scope(engine) as session:
-        recipients = _recipients(session, ids)
+    recipients = _unit_of_work(engine, lambda s: _recipients(s, ids))
     for message_id in ids:
-        with db.session_scope(engine) as session:
-            outcome = _deliver_one(
-                session, message_id, recipients.get(message_id), deliverer, owner, policy
-            )
+        outcome = _deliver_one(
+            engine, message_id, recipients.get(message_id), deliverer, owner, policy
+        )
+        if outcome is None:  # our lease ran out and another deliverer took the message
+            continue
         report.rows.append(outcome)
         if outcome["state"] == "sent":
             report.sent += 1
@@ -256,15 +283,20 @@ def _deliver_batch(
 
 
 def _deliver_one(
-    session: Session,
+    engine: Engine,
     message_id: int,
     recipient: _Recipient | None,
     deliverer: Deliverer,
     owner: str,
     policy: DeliveryPolicy,
-) -> dict[str, Any]:
-    message = session.get(Message, message_id)
-    assert message is not None
+) -> dict[str, Any] | None:
+    """Prepare (one transaction), send (none open), record the outcome (one transaction)."""
+    prepared = _unit_of_work(
+        engine, lambda s: _prepare(s, message_id, recipient, owner, policy.lease_seconds)
+    )
+    if prepared is None:
+        return None
+    message, envelope = prepared
     row = {
         "id": message_id,
         "recipient": message.recipient_label,
@@ -275,29 +307,15 @@ def _deliver_one(
         "error": "",
     }
     try:
-        if recipient is None:
+        if recipient is None or envelope is None:
             raise DeliveryError("the recipient no longer exists")
-        if not message.body_text:
-            _store_rendering(session, message, recipient)
-        envelope = Envelope(
-            recipient.email,
-            recipient.name,
-            message.subject,
-            message.body_text,
-            message.body_html,
-            _attachments(message),
-            message_id,
-        )
-        session.commit()  # the rendering is on record before anything leaves
         row["channel"] = deliverer.send(envelope, recipient)
-        outbox.mark_sent(session, message_id, owner)
-        row.update(state="sent", subject=message.subject)
     except DeliveryError as exc:
         error = redact(str(exc), deliverer.secrets + (recipient.notify if recipient else []))
-        row.update(
-            error=error,
-            state=outbox.mark_failed(
-                session,
+        state = _unit_of_work(
+            engine,
+            lambda s: outbox.mark_failed(
+                s,
                 message_id,
                 owner,
                 error,
@@ -306,7 +324,36 @@ def _deliver_one(
                 backoff_seconds=policy.backoff_seconds,
             ),
         )
+        row.update(error=error, state=state)
+        return row
+    _unit_of_work(engine, lambda s: outbox.mark_sent(s, message_id, owner))
+    row.update(state="sent")
     return row
+
+
+def _prepare(
+    session: Session, message_id: int, recipient: _Recipient | None, owner: str, lease: int
+) -> tuple[Message, Envelope | None] | None:
+    """Renew the lease, render if needed: the rendering is on record before anything leaves.
+    None if the message is no longer ours; no envelope if it has no recipient any more."""
+    if not outbox.renew(session, message_id, owner, lease):
+        return None
+    message = session.get(Message, message_id)
+    assert message is not None
+    if recipient is None:
+        return message, None
+    if not message.body_text:
+        _store_rendering(session, message, recipient)
+    envelope = Envelope(
+        recipient.email,
+        recipient.name,
+        message.subject,
+        message.body_text,
+        message.body_html,
+        _attachments(message),
+        message_id,
+    )
+    return message, envelope
 
 
 def _store_rendering(session: Session, message: Message, recipient: _Recipient) -> None:

