@@ -29,13 +29,25 @@ PG_ADMIN = os.environ.get(
 )
 
 
+def plan_and_record(url: str, kind: str, as_of: date = AS_OF) -> int:
+    """Plan ``chase`` or ``escalate`` and record it in the outbox; the number of items.
+
+    Shared with run_all.py, which measures each kind on its own."""
+    from actions import db
+    from actions.chase import plan, record
+    from actions.policy import Policy
+
+    with db.session_scope(db.get_engine(url)) as session:
+        result = plan(session, kind, as_of, Policy())
+        record(session, result)
+        return result.item_count
+
+
 def measure(url: str) -> dict[str, float]:
     """Runs in a child process: plan both kinds, count statements, report peak RSS."""
     from sqlalchemy import event
 
     from actions import db
-    from actions.chase import plan, record
-    from actions.policy import Policy
 
     engine = db.get_engine(url)
     statements = 0
@@ -47,12 +59,7 @@ def measure(url: str) -> dict[str, float]:
     event.listen(engine, "before_cursor_execute", count)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
-    planned = 0
-    for kind in ("chase", "escalate"):
-        with db.session_scope(engine) as session:
-            result = plan(session, kind, AS_OF, Policy())
-            record(session, result)
-            planned += result.item_count
+    planned = sum(plan_and_record(url, kind) for kind in ("chase", "escalate"))
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {

@@ -15,15 +15,33 @@ def today() -> date:
     return datetime.now(LONDON).date()
 
 
+#: The dates the product accepts from people. Deadlines, reminders and forecasts add days and
+#: months to them, which overflows Python's calendar near year 9999 (``--published 9999-12-31``
+#: crashed ``ingest``); nothing an inspection tracks lies outside these years.
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(2999, 12, 31)
+
+
 def parse_date(value: str, *, what: str = "date") -> date:
     """Parse ``YYYY-MM-DD``; anything else is a user error naming ``what``."""
     text = value.strip()
     try:
         if len(text) != 10:
             raise ValueError
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise UserInputError(f"{what} {value!r} is not a date (expected YYYY-MM-DD)") from None
+    if not in_range(day):
+        raise UserInputError(f"{what} {value!r} is out of range ({range_text()})")
+    return day
+
+
+def in_range(day: date) -> bool:
+    return FIRST_DATE <= day <= LAST_DATE
+
+
+def range_text() -> str:
+    return f"expected a date from {FIRST_DATE} to {LAST_DATE}"
 
 
 def as_of_or_today(value: str | None) -> date:

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -17,6 +18,8 @@ from actions.models import OPEN_STATUSES, Status
 
 MAX_NOTE_LENGTH = 5000
 MAX_URL_LENGTH = 2000
+#: C0 control characters other than tab and line breaks, and DEL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,12 @@ def validate_evidence_url(value: str) -> str:
     if not value:
         return ""
     parsed = urlparse(value)
-    if parsed.scheme not in {"http", "https"} or not parsed.netloc or len(value) > MAX_URL_LENGTH:
+    if (
+        parsed.scheme not in {"http", "https"}
+        or not parsed.netloc
+        or len(value) > MAX_URL_LENGTH
+        or _CONTROL.search(value)  # NUL crashed PostgreSQL; no link holds a control character
+    ):
         raise UserInputError(f"evidence {value[:80]!r} is not an http(s) link")
     return value
 
@@ -87,6 +95,10 @@ def validate_text(value: str, what: str) -> str:
     value = value.strip()
     if len(value) > MAX_NOTE_LENGTH:
         raise UserInputError(f"{what} is longer than {MAX_NOTE_LENGTH} characters")
+    if _CONTROL.search(value):
+        # PostgreSQL refuses NUL in text ("cannot contain NUL (0x00) bytes"): a portal form with
+        # one was a 500. No other control character belongs in a note either.
+        raise UserInputError(f"{what} contains control characters")
     return value
 
 

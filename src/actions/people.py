@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from actions import audit
 from actions.errors import RowErrors, UserInputError
+from actions.logs import muted
 from actions.models import Person, Role
 from actions.tabular import read_table
 
@@ -48,9 +49,11 @@ def invalid_notify_urls(notify: str) -> list[int]:
     import apprise
 
     bad = []
-    for position, url in enumerate(notify.split(), start=1):
-        if not apprise.Apprise().add(url):
-            bad.append(position)
+    # Apprise logs each URL it refuses, token and all; the caller reports positions instead.
+    with muted("apprise"):
+        for position, url in enumerate(notify.split(), start=1):
+            if not apprise.Apprise().add(url):
+                bad.append(position)
     return bad
 
 

@@ -6,7 +6,7 @@ Every key is optional; unknown keys and wrong types are refused with a message n
 from __future__ import annotations
 
 import tomllib
-from datetime import date, timedelta
+from datetime import MAXYEAR, MINYEAR, date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -115,6 +115,14 @@ class Policy(_Section):
         )
 
     def default_deadline(self, published: date | None, next_inspection: date | None) -> date | None:
+        try:
+            return self._default_deadline(published, next_inspection)
+        except OverflowError:  # dates read from a report can be anything: no default then
+            return None
+
+    def _default_deadline(
+        self, published: date | None, next_inspection: date | None
+    ) -> date | None:
         rule = self.deadlines
         if rule.default == "before_next_inspection" and next_inspection:
             return next_inspection - timedelta(weeks=rule.weeks_before_next_inspection)
@@ -128,6 +136,10 @@ class Policy(_Section):
 def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
+    if not MINYEAR <= year <= MAXYEAR:
+        # As date + timedelta does; this used to fall through to an AssertionError (a crash)
+        # for a report "published" in 9999 or a deadline "within 10000 years".
+        raise OverflowError("date value out of range")
     for candidate in (day.day, 30, 29, 28):
         try:
             return date(year, month, min(day.day, candidate))

@@ -56,7 +56,7 @@ from sqlmodel import Session, col
 
 from actions import db
 from actions.bulk import bulk_insert, insert_with_ids
-from actions.dates import LONDON, today
+from actions.dates import LONDON, in_range, range_text, today
 from actions.errors import ActionsError, RowErrors, UserInputError
 from actions.lifecycle import parse_status
 from actions.models import (
@@ -241,11 +241,19 @@ def _write_atomically(path: Path, fmt: str, rows: Iterable[tuple[Any, ...]]) -> 
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise UserInputError(f"{path}: directory {directory} does not exist")
-    handle, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    if path.is_dir():  # `--out .` used to end in os.replace's OSError (a crash)
+        raise UserInputError(f"{path}: is a directory; name the file to write")
+    try:
+        handle, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:  # a read-only or full directory: the user's to fix, not a bug
+        raise ActionsError(f"{path}: cannot write ({exc.strerror or exc})") from None
     os.close(handle)
     try:
         count = _write_csv(Path(temp), rows) if fmt == "csv" else _write_xlsx(Path(temp), rows)
         os.replace(temp, path)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise ActionsError(f"{path}: cannot write ({exc.strerror or exc})") from None
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
@@ -317,16 +325,21 @@ class ParsedRow:
 
 def parse_date_cell(value: str, what: str) -> date:
     """``YYYY-MM-DD`` or ``DD/MM/YYYY``; anything else (or an impossible day) is a problem."""
+    parsed: date | None = None
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return date.fromisoformat(value)
-        match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value)
-        if match:
+            parsed = date.fromisoformat(value)
+        elif match := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value):
             day, month, year = (int(g) for g in match.groups())
-            return date(year, month, day)
+            parsed = date(year, month, day)
     except ValueError:
         pass
-    raise ValueError(f"{what} {value} is not a date")
+    if parsed is None:
+        raise ValueError(f"{what} {value} is not a date")
+    # A deadline in 9999 would overflow the chase and escalation windows later on.
+    if not in_range(parsed):
+        raise ValueError(f"{what} {value} is out of range ({range_text()})")
+    return parsed
 
 
 def parse_kind(value: str) -> str:

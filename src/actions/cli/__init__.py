@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
 
@@ -19,11 +20,22 @@ __all__ = ["app", "main", "run"]
 # --------------------------------------------------------------------------- entry point
 
 
+#: What ``str.splitlines`` (and a terminal, for the first two) would break a line at.
+_LINE_BREAKS = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks escaped: messages quote what users typed, which may hold
+    newlines (a CSV cell "0\n0" made a RowErrors problem span two lines)."""
+    return _LINE_BREAKS.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 def _report_error(exc: ActionsError) -> None:
-    err.print(f"error: {redact(str(exc), known_secrets())}", markup=False, highlight=False)
+    message = one_line(redact(str(exc), known_secrets()))
+    err.print(f"error: {message}", markup=False, highlight=False)
     if isinstance(exc, RowErrors):
         for problem in exc.problems:
-            err.print(f"  {problem}", markup=False, highlight=False)
+            err.print(f"  {one_line(problem)}", markup=False, highlight=False)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -45,7 +57,7 @@ def run(args: list[str], *, debug: bool = False) -> int:
         err.print("error: aborted")
         return 1
     except click_exceptions.ClickException as exc:
-        err.print(f"error: {exc.format_message()}", markup=False, highlight=False)
+        err.print(f"error: {one_line(exc.format_message())}", markup=False, highlight=False)
         return 2
     except ActionsError as exc:
         if debug:

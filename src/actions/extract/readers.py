@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import re
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Any
 
 from actions.errors import UserInputError
 from actions.extract.lines import collapse
+from actions.logs import muted
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 FORMATS = {".txt": "txt", ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx"}
@@ -208,10 +210,13 @@ def read_pdf(data: bytes, path: Path) -> str:
     if b"%PDF" not in data[:1024]:
         raise UserInputError(f"{path}: not a PDF file")
     try:
-        reader = pypdf.PdfReader(path)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise UserInputError(f"{path}: PDF is password-protected")
-        pages = [_pdf_page_lines(page) for page in reader.pages]
+        # pypdf logs each repair it attempts ("invalid pdf header", "EOF marker not found"):
+        # extra stderr lines in a flow run; an unreadable file is reported below in one line.
+        with muted("pypdf"):
+            reader = pypdf.PdfReader(path)
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise UserInputError(f"{path}: PDF is password-protected")
+            pages = [_pdf_page_lines(page) for page in reader.pages]
     except UserInputError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
@@ -322,13 +327,26 @@ def _join_wrapped(paragraph: str, line: str) -> str:
 def read_docx(data: bytes, path: Path) -> str:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml import etree
 
     if data.startswith(_OLE_MAGIC):
         raise UserInputError(f"{path}: DOCX is password-protected (or an old .doc file)")
     try:
         document = docx.Document(str(path))
         return "\n".join(_docx_lines(document))
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
+    # A damaged archive fails further in than the zip directory: a member that does not inflate
+    # (zlib.error, EOFError), an unsupported compression (NotImplementedError) or a part that is
+    # not XML (lxml's XMLSyntaxError). All mean the same to the user: this is not a usable DOCX.
+    except (
+        zipfile.BadZipFile,
+        PackageNotFoundError,
+        KeyError,
+        ValueError,
+        zlib.error,
+        EOFError,
+        NotImplementedError,
+        etree.XMLSyntaxError,
+    ) as exc:
         raise UserInputError(f"{path}: cannot read DOCX (corrupt or not Word: {exc})") from None
 
 
