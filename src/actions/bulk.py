@@ -7,7 +7,7 @@ each column type's bind processor, so they are stored exactly as the ORM would s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -81,13 +81,19 @@ def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> Non
     """Rows straight to the driver, in the session's transaction."""
     if not rows:
         return
-    connection = session.connection()
-    dialect = connection.dialect
+    dialect = session.connection().dialect
     columns = list(rows[0])
-    values = map(_row_builder(table, columns, dialect), rows)
+    bulk_insert_values(session, table, columns, map(_row_builder(table, columns, dialect), rows))
+
+
+def bulk_insert_values(
+    session: Session, table: Any, columns: Sequence[str], values: Iterable[Sequence[Any]]
+) -> None:
+    """Tuples already in the driver's terms (no type processing) straight to the driver."""
+    connection = session.connection()
     raw: Any = connection.connection.driver_connection
     names = ", ".join(f'"{c}"' for c in columns)
-    if dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql":
         with (
             raw.cursor() as cursor,
             cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,

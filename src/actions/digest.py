@@ -29,6 +29,29 @@ def day_text(value: date) -> str:
     return f"{value.day} {_MONTHS[value.month]} {value.year}"
 
 
+_KIND_CODES = {"deadline_reminder": "r", "update_request": "u", "escalation": "e"}
+_CODE_KINDS = {code: kind for kind, code in _KIND_CODES.items()}
+_ROLE_CODES = {"owner": "o", "manager": "m", "sro": "s"}
+_CODE_ROLES = {code: role for role, code in _ROLE_CODES.items()}
+
+
+def encode_line(action_id: int, role: str, dues: Any) -> str:
+    """One digest line as a short string ("42 m e2.10"): a planned run writes 100,000s of these,
+    and nested JSON lists cost several times more to build and store."""
+    coded = ",".join(f"{_KIND_CODES[d.kind]}{d.level}.{d.days}" for d in dues)
+    return f"{action_id} {_ROLE_CODES[role]} {coded}"
+
+
+def decode_line(line: str) -> tuple[int, str, list[list[Any]]]:
+    """(action id, role, [[kind, days, level], ...]) from :func:`encode_line`."""
+    action_id, role, coded = line.split(" ")
+    dues = []
+    for due in coded.split(","):
+        level, days = due[1:].split(".")
+        dues.append([_CODE_KINDS[due[0]], int(days), int(level)])
+    return int(action_id), _CODE_ROLES[role], dues
+
+
 def status_line(dues: list[list[Any]]) -> str:
     parts = []
     for kind, days, level in dues:
@@ -64,8 +87,8 @@ def last_update_text(moment: datetime | None, note: str) -> str:
 
 def compose(session: Session, payload: dict[str, Any]) -> list[dict[str, Any]]:
     """The digest's groups of items, in the order the plan listed them."""
-    lines = payload["lines"]
-    ids = [line["action_id"] for line in lines]
+    lines = [decode_line(line) for line in payload["lines"]]
+    ids = [action_id for action_id, _, _ in lines]
     rows = session.execute(
         select(Action, col(Person.name))
         .outerjoin(Person, col(Person.id) == col(Action.owner_id))
@@ -73,12 +96,12 @@ def compose(session: Session, payload: dict[str, Any]) -> list[dict[str, Any]]:
     ).all()
     actions = {action.id: (action, owner) for action, owner in rows}
     groups: dict[str, list[dict[str, Any]]] = {}
-    for line in lines:
-        if line["action_id"] not in actions:
+    for action_id, role, dues in lines:
+        if action_id not in actions:
             continue
-        action, owner = actions[line["action_id"]]
-        heading = "" if payload["template"] == "reminder" else HEADINGS[line["role"]]
-        groups.setdefault(heading, []).append(_item(action, owner, line["dues"]))
+        action, owner = actions[action_id]
+        heading = "" if payload["template"] == "reminder" else HEADINGS[role]
+        groups.setdefault(heading, []).append(_item(action, owner, dues))
     return [{"heading": h, "items": items} for h, items in groups.items()]
 
 

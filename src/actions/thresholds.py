@@ -94,5 +94,7 @@ def escalation(action_id: int, deadline: date | None, as_of: date, policy: Polic
 
 
 def current_level(days_overdue: int, levels: tuple[EscalationLevel, ...]) -> EscalationLevel | None:
-    reached = [lvl for lvl in levels if days_overdue >= lvl.days_overdue]
-    return reached[-1] if reached else None
+    for level in reversed(levels):  # levels rise with days overdue (checked by the policy)
+        if days_overdue >= level.days_overdue:
+            return level
+    return None
