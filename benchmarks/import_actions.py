@@ -27,21 +27,10 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from actions.transfer import COLUMNS
+
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-HEADER = [
-    "ref",
-    "inspection",
-    "kind",
-    "finding",
-    "title",
-    "owner_email",
-    "deadline",
-    "status",
-    "progress",
-    "last_update_on",
-    "rag",
-    "notes",
-]
+HEADER = list(COLUMNS)  # the SPEC columns, from the product itself
 KINDS = ("area_for_improvement", "cause_of_concern", "recommendation")
 STATUSES = ("open", "in_progress", "blocked", "completed", "closed")
 WORDS = [
