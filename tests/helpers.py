@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from actions.models import Action, Finding, Inspection, Person
+from actions.refs import short_title
 
 
 def write(path: Path, text: str) -> Path:
@@ -66,7 +67,7 @@ def seed_action(
         ref=ref,
         inspection_id=inspection.id,
         finding_id=finding.id,
-        title=text[:60],
+        title=short_title(text),
         owner_id=owner.id if owner else None,
         deadline=deadline,
         original_deadline=deadline,

@@ -220,7 +220,7 @@ def test_known_ref_updates_changed_fields_only_and_audits_them(
     assert trail == {
         (
             "title",
-            "The force should improve how it seeks feedback from the publ",
+            "The force should improve how it seeks feedback from the public",
             "Seek public feedback",
         ),
         ("deadline", "2027-03-31", "2027-09-30"),

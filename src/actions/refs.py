@@ -38,7 +38,7 @@ def short_title(text: str, limit: int = 120) -> str:
     """A title for an action: the finding's first sentence, cut at a word boundary."""
     text = " ".join(text.split())
     guarded = _ABBREVIATIONS.sub(lambda m: m.group(1) + "\x00", text)
-    first = re.split(r"(?<=[.;:])\s", guarded, maxsplit=1)[0].rstrip(".;:").replace("\x00", ".")
+    first = re.split(r"(?<=[.!?])\s", guarded, maxsplit=1)[0].rstrip(".;:").replace("\x00", ".")
     if len(first) <= limit:
         return first
     cut = first[: limit - 1].rsplit(" ", 1)[0]
