@@ -17,14 +17,14 @@ from sqlmodel import Session
 
 def insert_with_ids(session: Session, table: Any, rows: list[dict[str, Any]]) -> list[int]:
     """Bulk INSERT of rows given ids taken up front, so the caller knows them without RETURNING."""
-    ids = _next_ids(session, table, len(rows))
+    ids = next_ids(session, table, len(rows))
     for row, id_ in zip(rows, ids, strict=True):
         row["id"] = id_
     bulk_insert(session, table, rows)
     return ids
 
 
-def _next_ids(session: Session, table: Any, count: int) -> list[int]:
+def next_ids(session: Session, table: Any, count: int) -> list[int]:
     if session.get_bind().dialect.name == "postgresql":
         stmt = text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)")
         return list(session.execute(stmt, {"t": table.name, "n": count}).scalars())

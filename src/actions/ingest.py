@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 
 from actions import audit
 from actions.assignment import Assigner
+from actions.bulk import bulk_insert, next_ids
 from actions.errors import UserInputError
 from actions.models import (
     OPEN_STATUSES,
@@ -418,6 +419,13 @@ def _inspection_for(session: Session, plan: IngestPlan, actor: str, at: datetime
 def _write_actions(
     session: Session, inspection_id: int, plan: IngestPlan, actor: str, at: datetime
 ) -> None:
+    """Findings, actions and their "created" audit records in three bulk inserts.
+
+    Ids are taken up front so recommendations can point at their cause of concern (which comes
+    earlier in the report, so a parent row is always written before its children).
+    """
+    if not plan.new_actions:
+        return
     seq_base = session.execute(
         select(func.coalesce(func.max(Finding.seq), 0)).where(
             col(Finding.inspection_id) == inspection_id
@@ -428,54 +436,113 @@ def _write_actions(
         if any(a.owner_email for a in plan.new_actions)
         else {}
     )
+    count = len(plan.new_actions)
+    finding_table, action_table = Finding.__table__, Action.__table__  # type: ignore[attr-defined]
+    new_finding_ids = next_ids(session, finding_table, count)
     finding_ids: dict[int, int] = dict(plan.matched_ids)
-    for offset, planned in enumerate(plan.new_actions, start=1):
-        source = plan.findings[planned.finding_index]
-        finding = Finding(
-            inspection_id=inspection_id,
-            seq=seq_base + offset,
-            kind=Kind(source.kind).value,
-            text=source.text,
-            reference=source.reference,
-            question=source.question,
-            judgement=source.judgement,
-            due=source.due,
-            due_text=source.due_text,
-            carried_over=source.carried_over,
-            parts=list(source.parts),
-            source_refs=list(source.source_refs),
-            parent_id=finding_ids.get(source.parent) if source.parent is not None else None,
-            created_at=at,
-        )
-        session.add(finding)
-        session.flush()
-        assert finding.id is not None
-        finding_ids[planned.finding_index] = finding.id
-        action = Action(
-            ref=planned.ref,
-            inspection_id=inspection_id,
-            finding_id=finding.id,
-            title=planned.title,
-            owner_id=owners.get(planned.owner_email or ""),
-            deadline=planned.deadline,
-            original_deadline=planned.deadline,
-            created_at=at,
-            updated_at=at,
-        )
-        session.add(action)
-        session.flush()
-        assert action.id is not None
-        audit.record(
-            session,
-            actor=actor,
-            entity="action",
-            entity_id=action.id,
-            action_id=action.id,
-            field="created",
-            new=action.ref,
-            reason=f"ingested from {Path(plan.source).name}",
-            at=at,
-        )
+    finding_ids.update(
+        (planned.finding_index, fid)
+        for planned, fid in zip(plan.new_actions, new_finding_ids, strict=True)
+    )
+    bulk_insert(
+        session,
+        finding_table,
+        [
+            _finding_row(plan, planned, fid, inspection_id, seq_base + n, finding_ids, at)
+            for n, (planned, fid) in enumerate(
+                zip(plan.new_actions, new_finding_ids, strict=True), 1
+            )
+        ],
+    )
+    action_ids = next_ids(session, action_table, count)
+    bulk_insert(
+        session,
+        action_table,
+        [
+            _action_row(planned, aid, fid, inspection_id, owners, at)
+            for planned, aid, fid in zip(plan.new_actions, action_ids, new_finding_ids, strict=True)
+        ],
+    )
+    reason = f"ingested from {Path(plan.source).name}"
+    bulk_insert(
+        session,
+        AuditRecord.__table__,  # type: ignore[attr-defined]
+        [
+            {
+                "at": at,
+                "actor": actor,
+                "entity": "action",
+                "entity_id": aid,
+                "action_id": aid,
+                "field": "created",
+                "old": None,
+                "new": planned.ref,
+                "reason": reason,
+            }
+            for planned, aid in zip(plan.new_actions, action_ids, strict=True)
+        ],
+    )
+
+
+def _finding_row(
+    plan: IngestPlan,
+    planned: PlannedAction,
+    finding_id: int,
+    inspection_id: int,
+    seq: int,
+    finding_ids: dict[int, int],
+    at: datetime,
+) -> dict[str, Any]:
+    source = plan.findings[planned.finding_index]
+    return {
+        "id": finding_id,
+        "inspection_id": inspection_id,
+        "seq": seq,
+        "kind": Kind(source.kind).value,
+        "text": source.text,
+        "reference": source.reference,
+        "question": source.question,
+        "judgement": source.judgement,
+        "due": source.due,
+        "due_text": source.due_text,
+        "carried_over": source.carried_over,
+        "parent_id": finding_ids.get(source.parent) if source.parent is not None else None,
+        "parts": list(source.parts),
+        "source_refs": list(source.source_refs),
+        "created_at": at,
+    }
+
+
+def _action_row(
+    planned: PlannedAction,
+    action_id: int,
+    finding_id: int,
+    inspection_id: int,
+    owners: dict[str, int],
+    at: datetime,
+) -> dict[str, Any]:
+    return {
+        "id": action_id,
+        "ref": planned.ref,
+        "inspection_id": inspection_id,
+        "finding_id": finding_id,
+        "title": planned.title,
+        "owner_id": owners.get(planned.owner_email or ""),
+        "deadline": planned.deadline,
+        "original_deadline": planned.deadline,
+        "status": Status.OPEN.value,
+        "progress": 0,
+        "last_update_at": None,
+        "last_update_note": "",
+        "evidence_url": "",
+        "notes": "",
+        "escalation_level": 0,
+        "superseded_by_id": None,
+        "not_accepted_reason": "",
+        "created_at": at,
+        "updated_at": at,
+        "closed_at": None,
+    }
 
 
 def _supersede(session: Session, plan: IngestPlan, actor: str, at: datetime) -> None:
