@@ -253,6 +253,10 @@ def _plan_actions(
 ) -> list[PlannedAction]:
     assigner = _assigner(session, policy)
     emails = {v: k for k, v in assigner.person_ids.items()}
+    children: dict[int, list[int]] = {}
+    for position, finding in enumerate(findings):
+        if finding.parent is not None:
+            children.setdefault(finding.parent, []).append(position)
     planned = []
     for index in indexes:
         finding = findings[index]
@@ -263,7 +267,7 @@ def _plan_actions(
                 ref=action_ref(code, finding.kind, numbers[finding.kind]),
                 kind=finding.kind,
                 title=short_title(finding.text),
-                deadline=_deadline(findings, index, meta, policy),
+                deadline=_deadline(findings, index, children.get(index, []), meta, policy),
                 owner_email=emails.get(owner_id) if owner_id else None,
                 finding_index=index,
             )
@@ -271,7 +275,9 @@ def _plan_actions(
     return planned
 
 
-def _deadline(findings: list[Any], index: int, meta: InspectionMeta, policy: Policy) -> date | None:
+def _deadline(
+    findings: list[Any], index: int, children: list[int], meta: InspectionMeta, policy: Policy
+) -> date | None:
     """The finding's stated deadline, else its cause of concern's, else the policy default.
 
     A cause of concern that states none is resolved when its recommendations are, so it takes
@@ -282,8 +288,8 @@ def _deadline(findings: list[Any], index: int, meta: InspectionMeta, policy: Pol
     for candidate in (finding, parent):
         if candidate is not None and (due := _stated(candidate, meta.published)):
             return due
-    children = [_stated(f, meta.published) for f in findings if f.parent == index]
-    if stated := [d for d in children if d is not None]:
+    answers = [_stated(findings[child], meta.published) for child in children]
+    if stated := [d for d in answers if d is not None]:
         return max(stated)
     return policy.default_deadline(meta.published, meta.next_inspection)
 
