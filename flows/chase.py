@@ -41,6 +41,8 @@ def _chase(kind: str, as_of: date | None, dry_run: bool) -> State:
     summary: dict[str, Any] = {**plan, "sent": 0, "failed": 0, "dry_run": dry_run, "delivery": []}
     if plan["message_ids"] and not dry_run:
         report = deliver_messages(plan["message_ids"])
+        if "error" in report:
+            return user_error_state(report)
         summary.update(sent=report["sent"], failed=report["failed"], delivery=report["rows"])
     publish_table(
         f"{kind}-messages", summary["messages"], f"{kind} as of {day}: who gets what (no addresses)"

@@ -8,7 +8,7 @@ from prefect import flow, task
 from prefect.states import Completed, Failed, State
 
 from actions.delivery import deliver
-from flows.common import call_service, publish_table
+from flows.common import call_service, publish_table, user_error_state
 
 
 @task(retries=3, retry_delay_seconds=[30, 120, 600])
@@ -20,15 +20,19 @@ def deliver_messages(message_ids: list[int] | None = None) -> dict[str, Any]:
         return {**report.summary(), "rows": report.rows}
 
     outcome = call_service(delivered)
-    if "error" in outcome:  # e.g. the database is unreachable: worth a retry
-        raise RuntimeError(outcome["error"])
-    return outcome["result"]
+    if "error" not in outcome:
+        return outcome["result"]
+    if outcome["exit_code"] == 2:  # bad configuration: retrying will not help
+        return outcome
+    raise RuntimeError(outcome["error"])  # e.g. the database is unreachable: worth a retry
 
 
 @flow(name="deliver-outbox", flow_run_name="deliver outbox")
 def deliver_outbox() -> State:
     """Send everything due in the outbox, including retries of earlier failures."""
     report = deliver_messages()
+    if "error" in report:
+        return user_error_state(report)
     rows = [
         {k: r[k] for k in ("recipient", "kind", "subject", "channel", "state", "error")}
         for r in report["rows"]

@@ -117,6 +117,8 @@ def progress_report(
         publish_table("report-recipients", summary["queued"], "who was sent which report")
         if summary["queued"]:
             delivery = deliver_messages(None)
+            if "error" in delivery:
+                return user_error_state(delivery)
             summary.update(sent=delivery["sent"], failed=delivery["failed"])
     if summary["failed"]:
         return Failed(message=f"{summary['failed']} report message(s) not delivered", data=summary)

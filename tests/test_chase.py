@@ -239,3 +239,20 @@ def test_update_requests_after_the_cadence(world: dict[str, Any]) -> None:
     )  # type: ignore[union-attr]
     assert run("chase", date(2027, 2, 4))["planned"] == 0
     assert run("chase", date(2027, 3, 5))["recipients"] == 2  # 60 days: asked again
+
+
+def test_a_missing_secret_key_stops_delivery_and_hands_messages_back(
+    world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from actions.errors import ConfigError
+    from actions.services import plan_messages
+
+    plan_messages("chase", MONDAY)  # planned with the key set
+    monkeypatch.delenv("ACTIONS_SECRET_KEY")
+    reset_settings()
+    with pytest.raises(ConfigError, match="ACTIONS_SECRET_KEY"):
+        deliver()
+    with Session(world["engine"]) as session:
+        message = session.exec(select(Message)).one()
+    assert (message.state, message.lease_owner) == ("pending", None)
+    assert world["smtp"].messages == []

@@ -163,3 +163,17 @@ def test_runner_deployments_build(prefect_server: None) -> None:
     assert [d.name for d in built] == [spec.name for spec in DEPLOYMENTS]
     chase = next(d for d in built if d.name == "chase-weekdays")
     assert chase.schedules and chase.schedules[0].schedule.timezone == "Europe/London"
+
+
+def test_chase_without_a_secret_key_is_one_line_and_writes_nothing(
+    capsys: pytest.CaptureFixture[str], world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ACTIONS_SECRET_KEY")
+    result = actions(capsys, "chase", "--as-of", MONDAY.isoformat())
+    assert result.code == 2
+    assert result.err.strip().splitlines() == [
+        "error: ACTIONS_SECRET_KEY is not set (it signs the links in emails)"
+    ]
+    with Session(world["engine"]) as session:
+        assert session.exec(select(Message)).all() == []
+    assert actions(capsys, "chase", "--as-of", MONDAY.isoformat(), "--dry-run").code == 0

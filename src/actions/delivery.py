@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,6 +21,7 @@ from sqlalchemy import Engine, select, update
 from sqlmodel import Session, col
 
 from actions import db, outbox
+from actions.errors import ActionsError
 from actions.ics import deadlines_calendar
 from actions.models import Message, Person
 from actions.policy import DeliveryPolicy, Policy, load_policy
@@ -266,10 +268,15 @@ def _deliver_batch(
     progress: Callable[[int], None] | None,
 ) -> None:
     recipients = _unit_of_work(engine, lambda s: _recipients(s, ids))
-    for message_id in ids:
-        outcome = _deliver_one(
-            engine, message_id, recipients.get(message_id), deliverer, owner, policy
-        )
+    for position, message_id in enumerate(ids):
+        try:
+            outcome = _deliver_one(
+                engine, message_id, recipients.get(message_id), deliverer, owner, policy
+            )
+        except ActionsError:
+            # Not this message's fault (a missing secret key, say): hand the rest back now.
+            _unit_of_work(engine, partial(outbox.release, message_ids=ids[position:], owner=owner))
+            raise
         if outcome is None:  # our lease ran out and another deliverer took the message
             continue
         report.rows.append(outcome)

@@ -131,3 +131,19 @@ def counts(session: Session, ids: list[int] | None = None) -> dict[str, int]:
         stmt = stmt.where(col(Message.id).in_(ids))
     found = {state: n for state, n in session.execute(stmt).tuples()}
     return {s.value: found.get(s.value, 0) for s in MessageState}
+
+
+def release(session: Session, message_ids: list[int], owner: str) -> None:
+    """Give claimed, unsent messages back at once (the run is stopping on an error that is
+    not theirs, e.g. a missing setting), instead of leaving them until the lease expires."""
+    if not message_ids:
+        return
+    session.execute(
+        update(Message)
+        .where(
+            col(Message.id).in_(message_ids),
+            col(Message.lease_owner) == owner,
+            col(Message.state) == MessageState.SENDING.value,
+        )
+        .values(state=MessageState.PENDING.value, lease_owner=None, lease_until=None)
+    )

@@ -51,7 +51,10 @@ def plan_messages(
     A dry run computes the same plan and writes nothing.
     """
     from actions.chase import plan, record
+    from actions.settings import get_settings
 
+    if not dry_run:  # every message carries a signed link: refuse before writing anything
+        get_settings().require_secret_key()
     db.require_schema()
     policy = policy or load_policy()
     with db.session_scope() as session:
