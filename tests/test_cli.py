@@ -257,7 +257,7 @@ def test_deadline_change_waits_for_review_and_history_keeps_every_deadline(
     shown = actions(capsys, "show", ref, "--json").json()
     assert shown["deadline"] == "2027-06-30"
     assert [d["deadline"] for d in shown["deadlines"]] == ["2027-03-31", "2027-06-30"]
-    assert shown["deadlines"][1]["reason"] == ""
+    assert shown["deadlines"][1]["reason"] == "Supplier delay"  # the reason asked with it
     rows = session.exec(select(AuditRecord).where(AuditRecord.field == "deadline_requested"))
     assert [r.reason for r in rows] == ["Supplier delay"]
 

@@ -198,7 +198,9 @@ def review(
             reason=note,
             at=now,
         )
-        apply_changes(session, action, changes, actor=reviewer.email, reason=note, now=now)
+        apply_changes(
+            session, action, changes, actor=reviewer.email, reason=note or request.reason, now=now
+        )
     if not accept:
         verb = "rejected"
         action.last_update_note = (

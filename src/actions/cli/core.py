@@ -199,7 +199,9 @@ def _print_action(view: Any, deadlines: list[Any], updates: list[Any], trail: li
         )
         asked = f" status→{u.status_to}" if u.status_to else ""
         asked += f" deadline→{u.requested_deadline}" if u.requested_deadline else ""
-        out.print(f"  {u.at:%Y-%m-%d %H:%M} {u.by}{asked}{review}: {u.note}", markup=False)
+        out.print(
+            f"  {u.at:%Y-%m-%d %H:%M} {u.by}{asked}{review}: {u.note or u.reason}", markup=False
+        )
     if not updates:
         out.print("  (none)")
     out.print("\n[bold]History[/]")
