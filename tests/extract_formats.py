@@ -92,8 +92,11 @@ def blocks(text: str) -> Iterator[Block]:
 # -- writers ------------------------------------------------------------------------------------
 def write_format(name: str, fmt: str, directory: Path) -> Path:
     """Write fixture ``name`` as ``fmt`` into ``directory``; returns the file."""
-    text = fixture_text(name)
-    path = directory / f"{name}.{fmt}"
+    return write_text_as(fixture_text(name), fmt, directory / f"{name}.{fmt}")
+
+
+def write_text_as(text: str, fmt: str, path: Path) -> Path:
+    """Report text as a .txt, .html, .pdf or .docx file at ``path``."""
     if fmt == "txt":
         path.write_text(text, encoding="utf-8")
     elif fmt == "html":
@@ -103,7 +106,7 @@ def write_format(name: str, fmt: str, directory: Path) -> Path:
     elif fmt == "docx":
         write_docx(text, path)
     else:
-        raise ValueError(fmt)
+        raise ValueError(f"unknown format {fmt!r}")
     return path
 
 

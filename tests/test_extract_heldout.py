@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from actions.extract import extract_file
-from tests.extract_formats import FORMATS, match_count, norm_text, to_html, write_docx, write_pdf
+from tests.extract_formats import FORMATS, match_count, norm_text, write_text_as
 
 HELDOUT = Path(__file__).parent / "fixtures" / "heldout"
 FLOOR = 0.95
@@ -41,17 +41,7 @@ def heldout_expected(name: str) -> list[dict[str, Any]]:
 
 def write_heldout(name: str, fmt: str, directory: Path) -> Path:
     """The held-out text as ``fmt`` (its SYNTHETIC line left out)."""
-    text = heldout_text(name)
-    path = directory / f"{name}.{fmt}"
-    if fmt == "txt":
-        path.write_text(text, encoding="utf-8")
-    elif fmt == "html":
-        path.write_text(to_html(text), encoding="utf-8")
-    elif fmt == "pdf":
-        write_pdf(text, path)
-    else:
-        write_docx(text, path)
-    return path
+    return write_text_as(heldout_text(name), fmt, directory / f"{name}.{fmt}")
 
 
 def found_in(name: str, fmt: str, directory: Path) -> list[dict[str, Any]]:

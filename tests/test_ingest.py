@@ -18,7 +18,7 @@ from actions.ingest import InspectionMeta
 from actions.models import Action, AuditRecord, Finding, Inspection, Person
 from actions.services import ingest_report
 from tests.cli_runner import Result, actions
-from tests.extract_formats import norm_text, to_html, write_docx, write_pdf
+from tests.extract_formats import norm_text, write_pdf, write_text_as
 from tests.helpers import PEOPLE_CSV, write
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "src" / "actions" / "sample"
@@ -430,16 +430,7 @@ def test_blank_body_is_refused(capsys: pytest.CaptureFixture[str], engine: Engin
 
 # -- formats ------------------------------------------------------------------------------------
 def _write_format(fmt: str, text: str, directory: Path) -> Path:
-    path = directory / f"report.{fmt}"
-    if fmt == "txt":
-        path.write_text(text, encoding="utf-8")
-    elif fmt == "html":
-        path.write_text(to_html(text), encoding="utf-8")
-    elif fmt == "pdf":
-        write_pdf(text, path)
-    else:
-        write_docx(text, path)
-    return path
+    return write_text_as(text, fmt, directory / f"report.{fmt}")
 
 
 def _stored_findings(session: Session, code: str) -> list[tuple[Any, ...]]:
