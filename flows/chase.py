@@ -74,26 +74,13 @@ def announce(summary: dict[str, Any]) -> None:
         "prefect.resource.id": "inspection-actions.escalation",
         "prefect.resource.name": "inspection actions",
     }
-    if summary["overdue_refs"]:
-        emit_event(
-            event="inspection-actions.action.overdue",
-            resource=resource,
-            payload={
-                "as_of": summary["as_of"],
-                "count": len(summary["overdue_refs"]),
-                "refs": summary["overdue_refs"][:500],
-            },
-        )
-    if summary["level3_refs"]:
-        emit_event(
-            event="inspection-actions.escalated.level3",
-            resource=resource,
-            payload={
-                "as_of": summary["as_of"],
-                "count": len(summary["level3_refs"]),
-                "refs": summary["level3_refs"][:500],
-            },
-        )
+    for event, refs in (
+        ("inspection-actions.action.overdue", summary["overdue_refs"]),
+        ("inspection-actions.escalated.level3", summary["level3_refs"]),
+    ):
+        if refs:
+            payload = {"as_of": summary["as_of"], "count": len(refs), "refs": refs[:500]}
+            emit_event(event=event, resource=resource, payload=payload)
 
 
 def _markdown(kind: str, summary: dict[str, Any]) -> str:

@@ -45,8 +45,6 @@ class Status(StrEnum):
 
 
 OPEN_STATUSES = frozenset({Status.OPEN, Status.IN_PROGRESS, Status.BLOCKED})
-#: Statuses that are shown apart from the RAG counts and never chased.
-DONE_STATUSES = frozenset({Status.COMPLETED, Status.CLOSED, Status.SUPERSEDED, Status.NOT_ACCEPTED})
 
 
 class Role(StrEnum):

@@ -122,17 +122,6 @@ def mark_failed(
     return state.value
 
 
-def counts(session: Session, ids: list[int] | None = None) -> dict[str, int]:
-    """Messages per state (all, or only ``ids``)."""
-    from sqlalchemy import func
-
-    stmt = select(col(Message.state), func.count()).group_by(col(Message.state))
-    if ids is not None:
-        stmt = stmt.where(col(Message.id).in_(ids))
-    found = {state: n for state, n in session.execute(stmt).tuples()}
-    return {s.value: found.get(s.value, 0) for s in MessageState}
-
-
 def release(session: Session, message_ids: list[int], owner: str) -> None:
     """Give claimed, unsent messages back at once (the run is stopping on an error that is
     not theirs, e.g. a missing setting), instead of leaving them until the lease expires."""

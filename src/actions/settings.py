@@ -6,7 +6,6 @@ never shows them.
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -74,7 +73,3 @@ def get_settings() -> Settings:
 
 def reset_settings() -> None:
     _cached.cache_clear()
-
-
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").lower() in {"1", "true", "yes", "on"}
