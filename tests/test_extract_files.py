@@ -90,6 +90,16 @@ def test_corrupt_pdf(tmp_path: Path) -> None:
         extract_file(path)
 
 
+def test_pdf_with_a_damaged_filter_name(tmp_path: Path) -> None:
+    # Found by the bad-input campaign: pypdf raised NotImplementedError while reading a page.
+    path = tmp_path / "damaged.pdf"
+    write_pdf("Areas for improvement\n\n- The force should improve its records.\n", path)
+    path.write_bytes(path.read_bytes().replace(b"/FlateDecode", b"/\x00FlateDecode", 1))
+    with pytest.raises(UserInputError, match="cannot read PDF") as caught:
+        extract_file(path)
+    assert "\x00" not in str(caught.value)
+
+
 def test_not_a_pdf(tmp_path: Path) -> None:
     path = tmp_path / "report.pdf"
     path.write_text(ITEM)

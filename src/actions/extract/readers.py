@@ -219,8 +219,22 @@ def read_pdf(data: bytes, path: Path) -> str:
             pages = [_pdf_page_lines(page) for page in reader.pages]
     except UserInputError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
-        raise UserInputError(f"{path}: cannot read PDF (corrupt or unsupported: {exc})") from None
+    except (
+        PdfReadError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        OSError,
+        IndexError,
+        EOFError,
+        NotImplementedError,
+        zlib.error,  # damaged streams and filter names
+    ) as exc:
+        reason = " ".join(str(exc).replace("\x00", " ").split())[:120] or type(exc).__name__
+        raise UserInputError(
+            f"{path}: cannot read PDF (corrupt or unsupported: {reason})"
+        ) from None
     pages = _drop_running_lines(pages)
     return "\n".join(_paragraphs(pages))
 
