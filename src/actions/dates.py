@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from actions.errors import UserInputError
 
 LONDON = ZoneInfo("Europe/London")
+
+
+def london_date(moment: datetime) -> date:
+    """The date in London at ``moment``. London is UTC or UTC+1, so only the last hour of a UTC
+    day can be another date there: the rest skips the zone lookup (planning converts 100,000s)."""
+    if moment.tzinfo is UTC and moment.hour != 23:
+        return moment.date()
+    return moment.astimezone(LONDON).date()
 
 
 def today() -> date:
