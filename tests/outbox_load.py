@@ -8,6 +8,7 @@ transport, not the templates.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -106,10 +107,15 @@ class CountingSink:
     seen: Counter[int] = field(default_factory=Counter)
     reply: str = "250 OK"
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Seconds before accepting each message, as a real relay takes (queue write, scanning);
+    #: awaited, so the sink keeps serving other connections meanwhile.
+    accept_delay: float = 0.0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if not self.reply.startswith("250"):
             return self.reply
+        if self.accept_delay:
+            await asyncio.sleep(self.accept_delay)
         found = HEADER.search(envelope.content)
         with self.lock:
             self.seen[int(found.group(1)) if found else 0] += 1
@@ -124,8 +130,8 @@ class CountingSink:
         return f"mailto://127.0.0.1:{self.port}?from=tracker@force.example"
 
 
-def start_sink(port: int) -> tuple[CountingSink, Controller]:
-    sink = CountingSink(port=port)
+def start_sink(port: int, accept_delay: float = 0.0) -> tuple[CountingSink, Controller]:
+    sink = CountingSink(port=port, accept_delay=accept_delay)
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     return sink, controller
@@ -203,12 +209,12 @@ def assert_delivered(seen: Counter[int], ids: list[int], *, max_twice: int) -> N
     assert all(n <= 2 for n in seen.values()), "a message arrived three times or more"
 
 
-def serve_sink(port: int) -> None:
+def serve_sink(port: int, accept_delay: float = 0.0) -> None:
     """Run a counting sink until SIGTERM, then print how many messages and distinct ids came
-    (``python -m tests.outbox_load PORT``: the benchmark's sink, on a core of its own)."""
+    (``python -m tests.outbox_load PORT [DELAY_S]``: the benchmark's sink, in its own process)."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    sink, controller = start_sink(port)
+    sink, controller = start_sink(port, accept_delay)
     print("ready", flush=True)
     stop.wait()
     controller.stop()
@@ -216,4 +222,4 @@ def serve_sink(port: int) -> None:
 
 
 if __name__ == "__main__":
-    serve_sink(int(sys.argv[1]))
+    serve_sink(int(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 0.0)

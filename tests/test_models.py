@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
@@ -104,24 +106,77 @@ def test_migrations_create_every_table_and_are_idempotent(engine: object) -> Non
     assert "alembic_version" in tables
 
 
-def test_migrations_run_up_from_an_empty_database(tmp_path: Path, database_url: str) -> None:
-    """A brand-new database of the same kind, migrated from nothing."""
+@contextmanager
+def _fresh_database(tmp_path: Path, database_url: str) -> Iterator[Engine]:
+    """A brand-new, empty database of the same kind as ``database_url``."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        fresh_url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    else:
-        admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
-        name = f"{url.database}_fresh"
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        fresh_url = url.set(database=name).render_as_string(hide_password=False)
-    fresh = db.make_engine(fresh_url)
-    assert inspect(fresh).get_table_names() == []
-    assert db.migrate(fresh) != ""
-    assert {"action", "audit", "message", "person"} <= set(inspect(fresh).get_table_names())
-    fresh.dispose()
-    if url.get_backend_name() != "sqlite":
+        fresh = db.make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+        yield fresh
+        fresh.dispose()
+        return
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    name = f"{url.database}_fresh"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    fresh = db.make_engine(url.set(database=name).render_as_string(hide_password=False))
+    try:
+        yield fresh
+    finally:
+        fresh.dispose()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_migrations_run_up_from_an_empty_database(tmp_path: Path, database_url: str) -> None:
+    with _fresh_database(tmp_path, database_url) as fresh:
+        assert inspect(fresh).get_table_names() == []
+        assert db.migrate(fresh) != ""
+        assert {"action", "audit", "message", "person"} <= set(inspect(fresh).get_table_names())
+
+
+def test_migration_0002_keeps_the_dedupe_ledger_both_ways(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Re-keying message_item (0001 -> 0002 and back) loses no spent dedupe key."""
+    from alembic import command
+
+    with _fresh_database(tmp_path, database_url) as fresh:
+        config = db._alembic_config(fresh)
+        command.upgrade(config, "0001")
+        with Session(fresh) as session:
+            action_id = seed_action(session).id
+            session.commit()
+        now = datetime.now(UTC)
+        with fresh.begin() as conn:
+            message_id = conn.execute(
+                text(
+                    "INSERT INTO message (recipient_label, kind, dedupe_key, subject, payload, "
+                    "body_text, body_html, attachments, state, attempts, last_error, "
+                    "next_attempt_at, created_at, run_label) VALUES ('a@x', 'chase', 'm1', '', "
+                    "'{}', '', '', '[]', 'sent', 1, '', :now, :now, '') RETURNING id"
+                ),
+                {"now": now.replace(tzinfo=None) if fresh.dialect.name == "sqlite" else now},
+            ).scalar_one()
+            conn.execute(
+                text(
+                    "INSERT INTO message_item (message_id, action_id, kind, threshold, dedupe_key)"
+                    " VALUES (:m, :a, 'deadline_reminder', 'd7', 'remind:1:2027-03-31:d7')"
+                ),
+                {"m": message_id, "a": action_id},
+            )
+        ledger = "SELECT dedupe_key, message_id, action_id, kind, threshold FROM message_item"
+        expected = [("remind:1:2027-03-31:d7", message_id, action_id, "deadline_reminder", "d7")]
+        command.upgrade(config, "head")
+        with fresh.connect() as conn:
+            assert [tuple(r) for r in conn.execute(text(ledger))] == expected
+        columns = {c["name"] for c in inspect(fresh).get_columns("message_item")}
+        assert "id" not in columns
+        assert inspect(fresh).get_pk_constraint("message_item")["constrained_columns"] == [
+            "dedupe_key"
+        ]
+        command.downgrade(config, "0001")
+        with fresh.connect() as conn:
+            assert [tuple(r) for r in conn.execute(text(ledger))] == expected

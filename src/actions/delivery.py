@@ -39,7 +39,10 @@ from actions.transports import (
     write_eml,
 )
 
-BATCH = 200
+#: Messages per claim. Small, so deliverers share the work evenly to the end (a deliverer
+#: holding 200 while the others ran dry cost 4 deliverers a third of their speedup); leases are
+#: renewed per message, so a batch's size never matters for safety.
+BATCH = 20
 #: Tries per unit of work when the database drops the connection, with a growing pause.
 DB_ATTEMPTS = 4
 DB_RETRY_DELAY_S = 0.5
