@@ -177,6 +177,21 @@ def test_migration_0002_keeps_the_dedupe_ledger_both_ways(
         assert inspect(fresh).get_pk_constraint("message_item")["constrained_columns"] == [
             "dedupe_key"
         ]
+        assert _action_fillfactor(fresh) == ("fillfactor=70" if _is_pg(fresh) else None)
         command.downgrade(config, "0001")
         with fresh.connect() as conn:
             assert [tuple(r) for r in conn.execute(text(ledger))] == expected
+        assert _action_fillfactor(fresh) is None
+
+
+def _is_pg(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def _action_fillfactor(engine: Engine) -> str | None:
+    """PostgreSQL's storage option on the action table (SQLite has none)."""
+    if not _is_pg(engine):
+        return None
+    query = "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'action'"
+    with engine.connect() as conn:
+        return conn.execute(text(query)).scalar_one() or None

@@ -295,11 +295,14 @@ def _deliver_batch(
         engine, partial(_advance, None, ids[0], recipients.get(ids[0]), owner, policy)
     )
     for position, message_id in enumerate(ids):
-        if step.error is not None:
+        try:
+            if step.error is not None:
+                raise step.error
+            outcome = _send(message_id, step.prepared, recipients.get(message_id), deliverer)
+        except ActionsError:
             # Not this message's fault (a missing secret key, say): hand the rest back now.
             _unit_of_work(engine, partial(outbox.release, message_ids=ids[position:], owner=owner))
-            raise step.error
-        outcome = _send(message_id, step.prepared, recipients.get(message_id), deliverer)
+            raise
         following = ids[position + 1] if position + 1 < len(ids) else None
         recipient = recipients.get(following) if following is not None else None
         step = _unit_of_work(
