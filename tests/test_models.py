@@ -195,3 +195,21 @@ def _action_fillfactor(engine: Engine) -> str | None:
     query = "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'action'"
     with engine.connect() as conn:
         return conn.execute(text(query)).scalar_one() or None
+
+
+def test_among_takes_more_values_than_a_statement_has_parameters(session: Session) -> None:
+    """Planning passes 100,000s of ids or keys as one value (SQLite stops at 32,766 parameters)."""
+    from sqlmodel import col
+
+    from actions.bulk import among
+
+    wanted = seed_action(session, ref="NOR-2018-AFI-01").id
+    seed_action(session, ref="NOR-2018-AFI-02")
+    assert wanted is not None
+    many = [wanted, *range(10**6, 10**6 + 40_000)]
+    found = session.exec(select(Action.id).where(among(session, col(Action.id), many))).all()
+    assert found == [wanted]
+    refs = session.exec(
+        select(Action.ref).where(among(session, col(Action.ref), ["NOR-2018-AFI-02", "x" * 50]))
+    ).all()
+    assert refs == ["NOR-2018-AFI-02"]
