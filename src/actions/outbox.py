@@ -75,13 +75,14 @@ def renew(
         )
         .values(lease_until=now + timedelta(seconds=lease_seconds))
         .returning(Message)  # the message itself, in the same round trip
+        .execution_options(synchronize_session=False)  # nothing in the session to update
     )
     return session.execute(renewed).scalars().one_or_none()
 
 
 def mark_sent(session: Session, message_id: int, owner: str) -> bool:
     """Record success; False if the lease was lost to another deliverer meanwhile."""
-    result = session.execute(
+    result = session.connection().execute(  # Core: the ORM's bulk-update bookkeeping is not free
         update(Message)
         .where(col(Message.id) == message_id, col(Message.lease_owner) == owner)
         .values(
@@ -109,7 +110,7 @@ def mark_failed(
     final = attempts >= max_attempts
     delay = backoff_seconds * 2 ** max(attempts - 1, 0)
     state = MessageState.FAILED if final else MessageState.PENDING
-    session.execute(
+    session.connection().execute(
         update(Message)
         .where(col(Message.id) == message_id, col(Message.lease_owner) == owner)
         .values(

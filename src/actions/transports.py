@@ -10,6 +10,7 @@ Every other scheme goes through a fresh Apprise object per message.
 from __future__ import annotations
 
 import contextlib
+import secrets
 import smtplib
 import ssl
 import tempfile
@@ -21,6 +22,7 @@ from email.message import Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
+from email.policy import Compat32
 from email.utils import formataddr, make_msgid
 from pathlib import Path
 from typing import Any
@@ -113,17 +115,18 @@ def build_email(envelope: Envelope, from_name: str, from_addr: str, to: str) -> 
     every header it is given, 2.0 ms against 0.6 ms a message, a third of a pooled send.
     Header values are single lines (whitespace collapsed), so no value can add a header.
     """
-    body = MIMEMultipart("alternative")
+    body = MIMEMultipart("alternative", boundary=_boundary(), policy=_POLICY)
     body.attach(_text_part(envelope.text, "plain"))
     if envelope.html:
         body.attach(_text_part(envelope.html, "html"))
     message: Message = body
     if envelope.attachments:
-        message = MIMEMultipart("mixed")
+        message = MIMEMultipart("mixed", boundary=_boundary(), policy=_POLICY)
         message.attach(body)
         for item in envelope.attachments:
             message.attach(_attachment_part(item))
-    message["Subject"] = _header(envelope.subject)
+    # compat32 takes a Header object as a value (typeshed types values as str only).
+    message["Subject"] = _header(envelope.subject)  # type: ignore[assignment]
     message["From"] = formataddr((_one_line(from_name) or "Inspection actions", from_addr))
     to_name = _one_line(envelope.to_name)
     message["To"] = formataddr((to_name, to)) if to == envelope.to_email else to
@@ -134,17 +137,54 @@ def build_email(envelope: Envelope, from_name: str, from_addr: str, to: str) -> 
     return message
 
 
+class _Compat32(Compat32):
+    """``compat32`` without building a ``Header`` object to fold a value that needs no folding
+    (short, one line, ASCII): every header of every message went through one, a tenth of a
+    deliverer's CPU. Anything else is folded exactly as before."""
+
+    def fold(self, name: str, value: str) -> str:
+        if _fits(name, value):
+            return f"{name}: {value}{self.linesep}"
+        return super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if _fits(name, value):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+def _fits(name: str, value: object) -> bool:
+    return (
+        isinstance(value, str)
+        and value.isascii()
+        and len(name) + len(value) + 2 <= HEADER_LINE_MAX
+        and "\n" not in value
+        and "\r" not in value
+    )
+
+
+HEADER_LINE_MAX = 78  # RFC 5322's recommended line length, compat32's folding width
+_POLICY = _Compat32()
 _UTF8 = Charset("utf-8")
 _UTF8.body_encoding = QP  # readable source, like EmailMessage chose (the default is base64)
+
+
+def _boundary() -> str:
+    """A random MIME boundary. Given one, the generator skips searching the parts for its own
+    (a regular expression compiled per message); 128 random bits cannot occur in a body by chance,
+    nor be guessed by whoever wrote an action's title."""
+    return f"=_{secrets.token_hex(16)}"
 
 
 def _one_line(value: str) -> str:
     return " ".join(value.split())
 
 
-def _header(value: str) -> str:
+def _header(value: str) -> str | Header:
+    """A Header object, not its encoded text, for non-ASCII values: compat32 folds the object
+    correctly, while pre-encoded text, once folded, reads back with a leading space."""
     value = _one_line(value)
-    return value if value.isascii() else Header(value, "utf-8").encode()
+    return value if value.isascii() else Header(value, "utf-8")
 
 
 def _text_part(text: str, subtype: str) -> MIMENonMultipart:
