@@ -197,13 +197,9 @@ def _recipients(
 # --------------------------------------------------------------------------- planning
 
 
+@paused_gc()
 def plan(session: Session, kind: str, as_of: date, policy: Policy, *, force: bool = False) -> Plan:
     """Work out every reminder (``chase``) or escalation (``escalate``) due on ``as_of``."""
-    with paused_gc():
-        return _plan(session, kind, as_of, policy, force=force)
-
-
-def _plan(session: Session, kind: str, as_of: date, policy: Policy, *, force: bool) -> Plan:
     result = Plan(kind=kind, as_of=as_of)
     calendar = policy.chase.calendar
     if policy.chase.working_days_only and not force and not is_working_day(as_of, calendar):
@@ -274,15 +270,11 @@ def _payload(message: PlannedMessage, as_of: date) -> dict[str, Any]:
     }
 
 
+@paused_gc()
 def record(session: Session, result: Plan, *, run_label: str = "") -> list[int]:
     """Write the planned messages, their items and escalation levels in bulk; returns ids."""
     if not result.messages:
         return []
-    with paused_gc():
-        return _record(session, result, run_label)
-
-
-def _record(session: Session, result: Plan, run_label: str) -> list[int]:
     now = utcnow()
     rows = [
         {

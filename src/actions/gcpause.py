@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 @contextmanager
 def paused_gc() -> Iterator[None]:
+    """``with paused_gc():`` or, around a whole function, ``@paused_gc()``."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
