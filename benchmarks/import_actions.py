@@ -16,7 +16,6 @@ import argparse
 import csv
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +27,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from actions.transfer import COLUMNS
+
+try:
+    from benchmarks.memory import run_measured
+except ModuleNotFoundError:  # run as a script: benchmarks/ is on the path
+    from memory import run_measured  # type: ignore[no-redef]
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 HEADER = list(COLUMNS)  # the SPEC columns, from the product itself
@@ -118,19 +122,15 @@ def bump_progress(source: Path, target: Path) -> None:
             writer.writerow(row)
 
 
-def run(args: list[str], url: str) -> tuple[float, int]:
-    """Seconds and peak RSS (MiB) of one `actions` process."""
+def run(args: list[str], url: str) -> tuple[float, float | None]:
+    """Seconds and peak RSS (MiB, None if it cannot be measured) of one `actions` process."""
     env = {**os.environ, "ACTIONS_DATABASE_URL": url}
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        ["actions", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
+    done, peak = run_measured(["actions", *args], env)
     seconds = time.perf_counter() - started
-    if status != 0:
-        assert proc.stderr is not None
-        sys.exit(f"actions {' '.join(args)} failed: {proc.stderr.read().decode()}")
-    return seconds, usage.ru_maxrss // 1024
+    if done.returncode != 0:
+        sys.exit(f"actions {' '.join(args)} failed: {done.stderr.decode()}")
+    return seconds, peak
 
 
 def bench(name: str, url: str, work: Path, actions_csv: Path, people_csv: Path) -> list[tuple]:
@@ -188,7 +188,8 @@ def main() -> None:
                 drop()
     print(f"\n{'database':<12}{'step':<18}{'rows':>9}{'seconds':>9}{'rows/s':>9}{'peak MiB':>10}")
     for db_name, step, rows, seconds, rss in results:
-        print(f"{db_name:<12}{step:<18}{rows:>9}{seconds:>9.1f}{rows / seconds:>9.0f}{rss:>10}")
+        peak = "n/a" if rss is None else f"{rss:.0f}"
+        print(f"{db_name:<12}{step:<18}{rows:>9}{seconds:>9.1f}{rows / seconds:>9.0f}{peak:>10}")
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
 from benchmarks import chase_planning, import_actions, report_speed  # noqa: E402
+from benchmarks.memory import peak_mb  # noqa: E402
 from benchmarks.seed import drop_database, migrated_engine, scratch_database, seed  # noqa: E402
 
 PG_ADMIN = chase_planning.PG_ADMIN
@@ -136,12 +137,13 @@ def child(step: str, url: str, size: int, work: Path) -> dict[str, Any]:
     started = time.perf_counter()
     note = CHILD_STEPS[step](url, size, work)
     seconds = time.perf_counter() - started
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    helpers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # delivery's processes
+    # Delivery's deliverer and SMTP sink are this process's children: their ru_maxrss is their
+    # own peak or this process's size when they started, whichever is larger.
+    helpers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {
         "seconds": seconds,
         "statements": statements,
-        "peak_mb": max(own, helpers) / 1024,
+        "peak_mb": max(peak_mb(), helpers),
         "note": note,
     }
 

@@ -9,6 +9,7 @@ from prefect import flow, get_run_logger, task
 from prefect.states import Completed, Failed, State
 
 from actions import services
+from actions.chase import listed_refs
 from flows.common import (
     as_of_name,
     call_service,
@@ -74,12 +75,12 @@ def announce(summary: dict[str, Any]) -> None:
         "prefect.resource.id": "inspection-actions.escalation",
         "prefect.resource.name": "inspection actions",
     }
-    for event, refs in (
-        ("inspection-actions.action.overdue", summary["overdue_refs"]),
-        ("inspection-actions.escalated.level3", summary["level3_refs"]),
+    for event, refs, count in (
+        ("inspection-actions.action.overdue", summary["overdue_refs"], summary["overdue_count"]),
+        ("inspection-actions.escalated.level3", summary["level3_refs"], summary["level3_count"]),
     ):
-        if refs:
-            payload = {"as_of": summary["as_of"], "count": len(refs), "refs": refs[:500]}
+        if count:
+            payload = {"as_of": summary["as_of"], "count": count, "refs": refs}
             emit_event(event=event, resource=resource, payload=payload)
 
 
@@ -99,7 +100,7 @@ def _markdown(kind: str, summary: dict[str, Any]) -> str:
             for r in failures
         ]
     if summary["unroutable"]:
-        lines += ["", "No recipient for: " + ", ".join(summary["unroutable"])]
+        lines += ["", "No recipient for: " + listed_refs(summary)]
     return "\n".join(lines)
 
 

@@ -213,3 +213,10 @@ def test_among_takes_more_values_than_a_statement_has_parameters(session: Sessio
         select(Action.ref).where(among(session, col(Action.ref), ["NOR-2018-AFI-02", "x" * 50]))
     ).all()
     assert refs == ["NOR-2018-AFI-02"]
+    # A value holding the separator PostgreSQL's split uses still matches exactly.
+    odd = seed_action(session, ref="NOR-2018-AFI-03")
+    odd.ref = "line\nbreak"
+    session.flush()
+    for values in (["line\nbreak"], ["line", "break"], []):
+        got = session.exec(select(Action.ref).where(among(session, col(Action.ref), values))).all()
+        assert got == (["line\nbreak"] if values == ["line\nbreak"] else [])

@@ -10,12 +10,15 @@ from typing import Any
 from actions.errors import ActionsError
 
 
-def _quiet_prefect() -> None:
+def _configure_prefect() -> None:
     # The CLI prints its own summary; Prefect's per-run chatter stays in the server's logs.
     # Prefect reads this when it is first imported, so it must be set before that.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     # The temporary server's telemetry has nowhere to go on closed networks and fails loudly.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Its first start creates and migrates its database: over Prefect's 20 s on a slow or busy
+    # machine (seen here: the demo's first run failed at 20 s, the next took 5 s).
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 class FlowUserError(ActionsError):
@@ -40,7 +43,7 @@ def _outcome(state: Any) -> dict[str, Any]:
 
 
 def run_chase_flow(kind: str, as_of: date, *, dry_run: bool) -> dict[str, Any]:
-    _quiet_prefect()
+    _configure_prefect()
     from flows.chase import chase_updates, escalate_overdue
 
     flow = chase_updates if kind == "chase" else escalate_overdue
@@ -51,7 +54,7 @@ def run_chase_flow(kind: str, as_of: date, *, dry_run: bool) -> dict[str, Any]:
 def run_ingest_flow(
     path: str, meta: dict[str, Any], *, dry_run: bool, received_at: datetime | None = None
 ) -> dict[str, Any]:
-    _quiet_prefect()
+    _configure_prefect()
     from flows.ingest import ingest_report
 
     state = ingest_report(
@@ -62,7 +65,7 @@ def run_ingest_flow(
 
 def run_report_flow(as_of: date, out_dir: str, **options: Any) -> dict[str, Any]:
     """``options``: formats, inspection, owners, since, title, send (see flows.report)."""
-    _quiet_prefect()
+    _configure_prefect()
     from flows.report import progress_report
 
     state = progress_report(as_of=as_of, out_dir=out_dir, return_state=True, **options)

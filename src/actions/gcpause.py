@@ -1,9 +1,11 @@
 """Pausing Python's cyclic garbage collector around bulk work.
 
-Planning 100,000 actions creates a few hundred thousand small objects that all live until the
-run ends. Each young-generation collection then walks a growing heap for cycles that do not
-exist: measured at 0.7 s of a 1.7 s chase plan. Reference counting still frees everything;
-only the cycle hunt waits until the bulk work is done.
+Bulk work creates hundreds of thousands of short-lived objects, and each of the collector's
+automatic passes walks the heap for cycles that mostly do not exist: measured at 0.5-1 s of a
+5 s planning run of 100,000 actions. Reference counting still frees nearly everything; the
+cycles that do occur (SQLAlchemy builds statements with them) are freed by
+:func:`collect_young` at points the caller chooses, e.g. once per batch, so streaming work
+stays flat in memory.
 """
 
 from __future__ import annotations
@@ -23,3 +25,9 @@ def paused_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def collect_young() -> None:
+    """Free the cyclic garbage made since the last call (the youngest generation only: cheap,
+    and it leaves the long-lived heap alone)."""
+    gc.collect(0)

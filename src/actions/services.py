@@ -50,7 +50,7 @@ def plan_messages(
 
     A dry run computes the same plan and writes nothing.
     """
-    from actions.chase import plan, record
+    from actions.chase import plan
     from actions.settings import get_settings
 
     if not dry_run:  # every message carries a signed link: refuse before writing anything
@@ -58,11 +58,9 @@ def plan_messages(
     db.require_schema()
     policy = policy or load_policy()
     with db.session_scope() as session:
-        result = plan(session, kind, as_of, policy)
+        result = plan(session, kind, as_of, policy, write=not dry_run, run_label=run_label)
         if dry_run:
             session.rollback()
-        else:
-            record(session, result, run_label=run_label)
     return result
 
 

@@ -61,7 +61,9 @@ def _print_summary(kind: str, summary: dict[str, Any], dry_run: bool) -> None:
                 markup=False,
             )
     if summary["unroutable"]:
-        err.print("  no recipient for: " + ", ".join(summary["unroutable"]), markup=False)
+        from actions.chase import listed_refs
+
+        err.print("  no recipient for: " + listed_refs(summary), markup=False)
 
 
 @app.command()
