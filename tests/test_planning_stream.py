@@ -243,3 +243,25 @@ def test_planning_memory_does_not_follow_the_number_of_actions(
         f"{kind}: peak {small:,} B at 300 actions, {large:,} B at 3,000: {per_action:.0f} B/action"
     )
     assert per_action < 250
+
+
+# --------------------------------------------------------------------------- bounded summaries
+
+
+@given(values=st.lists(st.text(max_size=5)), limit=st.integers(1, 6))
+def test_a_sample_keeps_the_first_values_in_order_and_counts_them_all(
+    values: list[str], limit: int
+) -> None:
+    sample: chase.Sample[str] = chase.Sample(limit)
+    for value in values:
+        sample.add(value)
+    assert sample.count == len(values)
+    assert sample.first() == sorted(values)[:limit]
+
+
+def test_the_table_lists_the_first_recipients_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chase, "TABLE_ROWS", 2)
+    plan = chase.Plan(kind="chase", as_of=AS_OF)
+    for name in ("Cy", "Al", "Di", "Bo"):
+        plan.rows.add((name, "owner", 1, "REF"))
+    assert [row["recipient"] for row in plan.table()] == ["Al", "Bo"]

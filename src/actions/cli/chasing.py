@@ -47,6 +47,8 @@ def _print_summary(kind: str, summary: dict[str, Any], dry_run: bool) -> None:
     rows = [(m["recipient"], m["role"], str(m["items"]), m["refs"]) for m in summary["messages"]]
     if rows:
         out.print(fitted_table(("recipient", "role", "items", "actions"), rows))
+        if len(rows) < summary["planned"]:
+            out.print(f"(the first {len(rows)} of {summary['planned']} recipients, by name)")
     sent = f"would send {summary['planned']}" if dry_run else f"sent {summary['sent']}"
     out.print(
         f"{kind} as of {summary['as_of']}: {summary['planned']} message(s) to "
