@@ -200,7 +200,7 @@ def _candidates(
         where += [col(Action.owner_id).is_not(None), or_(due_soon, activity < silent_since)]
     else:
         where.append(col(Action.deadline) < as_of)
-    # The recipient's id, email, name and role; for owners, also their active manager's id.
+    # The recipient's id, email, name and role; escalations also need the owner's active manager.
     active_owner = and_(col(owner.id) == col(Action.owner_id), col(owner.active))
     active_manager = and_(col(manager.id) == col(owner.manager_id), col(manager.active))
     if by_manager:
@@ -209,8 +209,10 @@ def _candidates(
         where += _level_window(as_of, policy, 2)
     else:
         person = owner
-        columns.append(col(manager.id).label("manager_id"))
-        stmt = select(*columns).outerjoin(owner, active_owner).outerjoin(manager, active_manager)
+        stmt = select(*columns).outerjoin(owner, active_owner)
+        if kind == ESCALATE:  # whether level 2 has a manager to go to
+            stmt = stmt.add_columns(col(manager.id).label("manager_id"))
+            stmt = stmt.outerjoin(manager, active_manager)
     stmt = stmt.add_columns(
         col(person.id).label("to_id"),
         col(person.email).label("to_email"),
