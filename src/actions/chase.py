@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, Generic, TypeVar
 
@@ -520,4 +520,4 @@ def _order(routed: Routed) -> tuple[int, int]:
 
 
 def _copy(line: Line) -> Line:
-    return Line(line.action_id, line.ref, line.code, line.role, line.copied) if line.items else line
+    return replace(line, items=()) if line.items else line
