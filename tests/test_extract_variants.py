@@ -368,7 +368,10 @@ def test_json_shape() -> None:
         "parent": None,
         "parts": [],
         "source_refs": ["paragraph 2.6"],
+        "addressees": [],
+        "confidence": data["confidence"],
     }
+    assert 0.9 <= data["confidence"] <= 1
 
 
 # -- robustness ---------------------------------------------------------------------------------

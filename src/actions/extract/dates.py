@@ -18,7 +18,7 @@ MONTHS["sept"] = 9
 
 _MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _ORD = r"(?:st|nd|rd|th)?"
-_CALENDAR = (
+CALENDAR = (
     rf"(?:\d{{1,2}}{_ORD}\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}"  # 31 March 2019
     rf"|{_MONTH}\s+\d{{1,2}}{_ORD},?\s+\d{{4}}"  # March 31, 2019
     rf"|{_MONTH},?\s+\d{{4}}"  # March 2019
@@ -26,12 +26,12 @@ _CALENDAR = (
     r"|\d{4}-\d{2}-\d{2}"  # 2019-03-31
     r"|(?:19|20)\d{2}(?![\d/-]))"  # 2020
 )
-_NUMBER = (
+NUMBER = (
     r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty-four)"
 )
 _DEADLINE = re.compile(
-    rf"\b(?P<by>by\s+(?:the\s+end\s+of\s+)?{_CALENDAR})"
-    rf"|\b(?P<within>within\s+(?:the\s+next\s+)?{_NUMBER}\s+(?:working\s+)?(?:days?|weeks?|months?|years?))"
+    rf"\b(?P<by>(?:by|(?:not|no)\s+later\s+than)\s+(?:the\s+end\s+of\s+)?{CALENDAR})"
+    rf"|\b(?P<within>within\s+(?:the\s+next\s+)?{NUMBER}\s+(?:working\s+)?(?:days?|weeks?|months?|years?))"
     r"|\b(?P<now>with\s+immediate\s+effect|immediately)\b",
     re.IGNORECASE,
 )
@@ -52,6 +52,19 @@ def find_deadline(text: str) -> tuple[date | None, str | None]:
     if match.group("by"):
         return parse_calendar(phrase), phrase
     return None, phrase
+
+
+# A line that only states a deadline heads the items under it: "Immediately:", "Within three
+# months:", "By 31 March 2025:" (2013 Ofsted reports, action plans).
+_GROUP = re.compile(rf"^(?:{_DEADLINE.pattern})\s*[:.–-]?$", re.I)
+
+
+def deadline_group(text: str) -> tuple[date | None, str] | None:
+    """The deadline a group heading such as "Within three months:" states, else None."""
+    if not _GROUP.match(text.strip()):
+        return None
+    due, phrase = find_deadline(text)
+    return (due, phrase) if phrase else None
 
 
 def parse_calendar(phrase: str) -> date | None:

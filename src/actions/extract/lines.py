@@ -8,7 +8,7 @@ marker style a given inspectorate or website used.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # Register pages wrap their status history in forum-like markup; "[comment]" bodies span lines
 # and a truncated page may leave one open.
@@ -17,9 +17,12 @@ _STATUS_SPAN = re.compile(r"\[on\].*?(?:\[/on\]|\Z)", re.S | re.I)
 _LEFTOVER_TAG = re.compile(r"\[/?(?:on|status|comment)\]", re.I)
 STATUS_BLOCK = "\x00status-block"
 
-_BULLET_CHARS = "•●▪◦‣○■□➢►·\uf0b7\uf0a7"
-_BULLET = re.compile(rf"^(?:[{_BULLET_CHARS}]\s*|[-*–]\s+)")
-_INLINE_BULLET = re.compile(r"\s+[•●▪◦‣■►➢\uf0b7]\s*")
+_HEADING_MARK = re.compile(r"^(#{1,6})\s+(\S.*)$")  # "## text": a heading from the reader
+# Bullets: the usual glyphs plus whole classes that only ever mark list items at a line's start:
+# private-use glyphs (Symbol/Wingdings bullets in PDFs), geometric shapes, dingbats, arrows.
+_BULLET_CHARS = "•●▪◦‣⁃·\u25a0-\u25ff\u2700-\u27bf\u2190-\u21ff\ue000-\uf8ff"
+_BULLET = re.compile(rf"^(?:[{_BULLET_CHARS}]\s*|[-*–−]\s+)")
+_INLINE_BULLET = re.compile(r"\s+[•●▪◦‣■◼►➢\ue000-\uf8ff]\s*")
 _MULTI_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,3}){1,3})\.?\s+(?=\S)")  # 7.1, 14.2.1
 _SINGLE_NUMBER = re.compile(r"^\(?(\d{1,3})[.)]\s+(?=\S)")  # 1. / 1) / (1)
 _LETTER = re.compile(r"^\(?([a-z]|[ivx]{1,4})\)\s+(?=\S)")  # (a) / a) / (iv)
@@ -78,6 +81,14 @@ class Line:
     status_block: bool = False  # where register status markup stood
     register_title: bool = False  # "Some report (6955)": the id of the next item
     label: str | None = None  # the word of a label marker: "recommendation", "afi", ...
+    heading: int | None = None  # a typographic heading's level (1 = top), from "## text"
+    page: int | None = None  # the PDF page the line stands on
+    lineno: int = 0  # the line of the reader's text it came from (1-based)
+
+    @property
+    def where(self) -> str:
+        """Where a person finds this line: "page 4" in a PDF, "line 12" otherwise."""
+        return f"page {self.page}" if self.page else f"line {self.lineno}"
 
 
 def collapse(text: str) -> str:
@@ -89,17 +100,27 @@ def prepare_lines(text: str) -> list[Line]:
     text = _strip_source_line(text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _replace_status_markup(text)
     raw = text.split("\n")
+    paged = "\f" in text
+    page = 1
     lines: list[Line] = []
     for index, row in enumerate(raw):
+        if "\f" in row:  # a page break (the PDF reader, pdftotext)
+            page += row.count("\f")
+            row = row.replace("\f", "")
+        where = {"page": page if paged else None, "lineno": index + 1}
         if _is_table_header(raw, index):
-            lines.extend(_findings_column(row))
+            lines.extend(replace(line, **where) for line in _findings_column(row))
             continue
         if _is_table_rule(row):
             continue
-        for piece in _split_inline_bullets(row.replace("\xa0", " ").strip()):
+        row = row.replace("\xa0", " ").strip()
+        level = None
+        if heading := _HEADING_MARK.match(row):
+            level, row = len(heading[1]), heading[2]
+        for piece in _split_inline_bullets(row) if level is None else [row]:
             line = classify(piece)
             if line is not None:
-                lines.append(line)
+                lines.append(replace(line, heading=level, **where))
     return lines
 
 

@@ -31,6 +31,11 @@ class ExtractedFinding:
     parent: int | None = None
     parts: list[str] = field(default_factory=list)
     source_refs: list[str] = field(default_factory=list)
+    #: Bodies the finding is addressed to by name ("chief constables", "Home Office"); empty
+    #: when it names none or only the inspected body ("the force", "the local authority").
+    addressees: list[str] = field(default_factory=list)
+    #: How sure the reader is that this is a finding, whole and of this kind (0–1).
+    confidence: float = 1.0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -45,6 +50,8 @@ class ExtractedFinding:
             "parent": self.parent,
             "parts": list(self.parts),
             "source_refs": list(self.source_refs),
+            "addressees": list(self.addressees),
+            "confidence": self.confidence,
         }
 
 
@@ -60,6 +67,9 @@ class ExtractedReport:
     programme: str | None = None
     inspectorate: str | None = None
     published: date | None = None
+    #: Where the report looks like it holds findings the reader could not place, each naming
+    #: its page or line ("page 4: …"): a person should check these against the report.
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> list[dict[str, Any]]:
         """The SPEC extract JSON: a list of finding objects."""

@@ -15,12 +15,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from actions.extract.dates import find_deadline
+from datetime import date
+
+from actions.extract.addressees import addressees as addressees_of
+from actions.extract.dates import deadline_group, find_deadline
 from actions.extract.lines import Line, collapse, parse_marker
 from actions.extract.model import JUDGEMENTS, ExtractedFinding, Kind
 
 _AFI_HEAD = (
-    r"areas?\s+for\s+(?:improvement|review|development)|suggestions?"
+    r"areas?\s+(?:for|of|requiring)\s+(?:further\s+)?(?:improvement|review|development)"
+    r"|suggestions?|improvements?\s+(?:needed|required)|points?\s+for\s+improvement"
+    # Ofsted ILACS/SIF: "What needs to improve?", "What does the local authority need to improve?"
+    r"|what\s+(?:still\s+)?needs?\s+(?:to\s+)?(?:improve|improving|improvement|to\s+be\s+improved)"
+    r"(?:\s+(?:in|at|for)\s+.{1,60}?)?"
+    r"|what\s+(?:does|do|should|must)\s+(?:the\s+)?.{1,60}?\s+(?:need\s+to\s+)?(?:do\s+to\s+)?improve"
     r"|what\s+the\s+.{1,40}?\s+(?:could|should|needs?\s+to)\s+do\s+better"
     # Ofsted: "What does the school need to do to improve?"
     r"|what\s+does\s+the\s+.{1,40}?\s+need\s+to\s+do\s+to\s+improve"
@@ -29,8 +37,11 @@ _AFI_HEAD = (
 )
 _HEAD = (
     rf"(?P<coc>causes?\s+of\s+concern|(?:priority|key)\s+concerns)|(?P<afi>{_AFI_HEAD})"
-    r"|(?P<rec>(?:main\s+|key\s+|other\s+|our\s+)?recommendations?|actions?\s+required"
-    r"|actions?\s+we\s+have\s+told\s+the\s+provider\s+to\s+take)"
+    r"|(?P<rec>(?:main\s+|key\s+|other\s+|our\s+|national\s+)?recommendations?"
+    r"(?:\s+(?:for|to)\s+.{1,80}?)?|actions?\s+required|(?:statutory\s+)?requirements?"
+    r"|priority\s+(?:and|&)\s+immediate\s+actions?|(?:priority|immediate)\s+actions?"
+    r"|actions?\s+we\s+have\s+told\s+the\s+provider\s+to\s+take"
+    r"|actions?\s+the\s+provider\s+(?:must|should)\s+take)"
 )
 # The whole line is a heading: "Areas for improvement", "7. RECOMMENDATIONS", "Recommendations (14)"
 _HEADING = re.compile(rf"^(?:{_HEAD})(?:\s*\(\d+\))?\s*[:.?]?$", re.I)
@@ -40,6 +51,14 @@ _SINGULAR_AFI = re.compile(r"^area\s+for\s+(?:improvement|development)\s*:?$", r
 _SINGULAR_REC = re.compile(r"^recommendation\s*[:–-]", re.I)
 # An introduction to the list or table that follows, not an item of it.
 _PREAMBLE = re.compile(r"\b(?:table|list)\s+below\b|\bas\s+follows\s*:?$", re.I)
+# A lead-in: "…the local authority should take the following action.", "…as follows:"
+_LEAD_IN = re.compile(
+    r"\bthe\s+following(?:\s+\w+){0,2}\s*[.:]?$|\bas\s+follows\s*[.:]?$"
+    r"|\b(?:table|list)\s+below\b|\b(?:set\s+out|listed)\s+below\s*[.:]?$",
+    re.I,
+)
+# "There are no priority or immediate actions.": the report says the list is empty.
+_NONE_STATED = re.compile(r"^(?:there\s+(?:are|were|is)\s+no|no\s+(?:priority|immediate|new)\b|none\.?$)", re.I)
 # A heading with the first item on its line: "Cause of concern: The force …", "Recommendations R1 …"
 _HEADING_INLINE = re.compile(
     rf"^(?:{_HEAD})(?:\s*[:–-]\s+|\s+(?=(?:[A-Z]{{1,3}}\d{{1,3}}|\d{{1,2}}(?:\.\d+)*)\s))", re.I
@@ -96,6 +115,9 @@ class _Item:
     carried_over: bool = False
     parent: _Item | None = None
     stem_open: bool = False
+    due_group: tuple[date | None, str] | None = None
+    addressees: list[str] = field(default_factory=list)
+    confidence: float = 1.0
 
 
 @dataclass
@@ -109,6 +131,17 @@ class _Section:
     resume: Kind | None = None
     #: Opened by a heading right after another empty one: a contents list, not a section.
     toc: bool = False
+    #: The typographic level of the heading that opened it: a heading of this level or higher
+    #: ends it, a lower one is a sub-heading inside it.
+    level: int | None = None
+    title: str = ""
+    where: str = ""
+    due: tuple[date | None, str] | None = None  # the deadline group the next items fall under
+    addressees: list[str] = field(default_factory=list)  # named in a lead-in
+    declared_empty: bool = False  # "There are no priority or immediate actions."
+    after_title: bool = False  # a sub-heading stood between the items
+    #: How clearly the heading says this is a list of findings (the items' base confidence).
+    strength: float = 0.95
 
 
 class Parser:
@@ -124,6 +157,7 @@ class Parser:
         self.pending_ref: str | None = None
         self.coc: _Item | None = None
         self.last_heading = False  # the previous line was a whole-line findings heading
+        self.warnings: list[str] = []
 
     # -- dispatch -------------------------------------------------------------------------------
     def feed(self, line: Line) -> None:
@@ -135,9 +169,27 @@ class Parser:
             self.pending_ref = line.reference if self.section else None
         elif line.register_title and self.register:
             self.pending_ref = line.reference
+        elif line.heading is not None and self._inside_heading(line):
+            return
         elif not self._heading(line):
             self.last_heading = False
             self._text_line(line)
+
+    def _inside_heading(self, line: Line) -> bool:
+        """A typographic heading that is not a findings heading: a deadline group or a sub-heading
+        inside the open section (True: handled), else it ends the section (False)."""
+        section = self.section
+        if _HEADING.match(line.text) or _HEADING_INLINE.match(line.text) or section is None:
+            return False
+        if group := deadline_group(line.text):
+            section.due = group
+            return True
+        assert line.heading is not None
+        if section.level is not None and line.heading > section.level:
+            section.after_title = True
+            return True
+        self._end_list()
+        return False
 
     def _heading(self, line: Line) -> bool:
         """Handle findings headings, label headings and questions; False for other lines."""
@@ -153,7 +205,10 @@ class Parser:
         if match := _HEADING.match(text):
             toc = self.last_heading and self.section is not None and not self.section.items
             single = bool(_SINGULAR_AFI.match(text))
-            self._open(_Section(_kind_of(match), single=single, toc=toc))
+            section = _Section(_kind_of(match), single=single, toc=toc, level=line.heading)
+            section.title, section.where = text, line.where
+            section.addressees = _heading_addressees(text)
+            self._open(section)
             self.last_heading = True
             if _RESETS_QUESTION.match(text):
                 self._set_question(None)
@@ -162,7 +217,9 @@ class Parser:
             resume = None
             if _SINGULAR_REC.match(text) and self.section and self.section.kind != "recommendation":
                 resume = self.section.kind
-            self._open(_Section(_kind_of(match), single=resume is not None, resume=resume))
+            section = _Section(_kind_of(match), single=resume is not None, resume=resume)
+            section.level, section.title, section.where = line.heading, text, line.where
+            self._open(section)
             self._text_line(parse_marker(text[match.end() :].strip()))
             return True
         if _is_question(line):
@@ -215,8 +272,19 @@ class Parser:
         if self.section:
             for item in self.section.items:
                 item.stem_open = False
+            self._warn_if_empty(self.section)
         self.section = None
         self.pending_ref = None
+
+    def _warn_if_empty(self, section: _Section) -> None:
+        """A findings heading with nothing the reader could place under it: say where."""
+        if section.items or section.declared_empty or section.toc or not section.title:
+            return
+        if section.single or self.register:
+            return
+        self.warnings.append(
+            f"{section.where}: heading {section.title!r} has no items the reader could place"
+        )
 
     def _in_stem(self) -> bool:
         return bool(self.section and self.section.items and self.section.items[-1].stem_open)
@@ -242,10 +310,31 @@ class Parser:
             return
         if line.marker is None and _is_aside(line.text):
             return
+        if line.marker is None and _NONE_STATED.match(line.text) and not section.items:
+            section.declared_empty = True
+            return
+        if line.marker is None and (group := deadline_group(line.text)):
+            section.due = group
+            return
+        if _LEAD_IN.search(line.text) and not (last and last.stem_open) and _item_like(line.text):
+            section.addressees = addressees_of(line.text) or section.addressees
+            return
+        if (
+            line.marker
+            and section.after_title
+            and section.items
+            and section.items[-1].marker not in (None, line.marker)
+        ):
+            # A sub-heading, then a different kind of list: the findings list is over.
+            self._end_list()
+            return
         if section.single and section.items and section.resume and line.marker:
             self._open(_Section(section.resume, marked=True))
             section = self.section
             assert section is not None
+        if line.marker is None and section.marked and last and _title_like(line.text):
+            section.after_title = True
+            return
         if line.marker is None and (
             (last and not section.marked and _is_subheading(line.text, last))
             or (section.toc and not last and not _item_like(line.text))
@@ -328,6 +417,9 @@ class Parser:
     ) -> _Item:
         item = _Item(kind, collapse(text), ref, self.question, self.judgement, marker)
         item.parent = parent
+        item.due_group = section.due
+        item.addressees = list(section.addressees)
+        item.confidence = _confidence(section, marker)
         item.stem_open = item.text.endswith(":")
         item.carried_over = section.carried_pending
         section.items.append(item)
@@ -351,6 +443,8 @@ def _finding(item: _Item, index: dict[int, int]) -> ExtractedFinding:
     due, due_text = find_deadline(text)
     if due_text is None:
         due, due_text = next((d for d in map(find_deadline, parts) if d[1]), (None, None))
+    if due_text is None and item.due_group is not None:
+        due, due_text = item.due_group
     parent = index.get(id(item.parent)) if item.parent is not None else None
     return ExtractedFinding(
         kind=item.kind,
@@ -364,6 +458,8 @@ def _finding(item: _Item, index: dict[int, int]) -> ExtractedFinding:
         parent=parent,
         parts=parts,
         source_refs=refs,
+        addressees=addressees_of(text) or item.addressees,
+        confidence=round(_text_confidence(item.confidence, text, parts), 2),
     )
 
 
@@ -470,11 +566,68 @@ def _is_subheading(text: str, last: _Item) -> bool:
 
 def _continues(item: _Item, line: Line) -> bool:
     """An unmarked line that carries on the previous item (a wrapped line, a page break)."""
-    return line.marker is None and not item.parts and _continues_text(item.text, line.text)
+    return (
+        line.marker is None
+        and line.heading is None
+        and not item.parts
+        and _continues_text(item.text, line.text)
+    )
 
 
 def _continues_text(previous: str, text: str) -> bool:
-    return text[:1].islower() and not previous.endswith((*_TERMINAL, ";", ":"))
+    """A wrapped line: it starts in lower case, or the text before it stops mid-phrase (a
+    comma, a connective, an open bracket), whatever the next line starts with."""
+    if previous.endswith((*_TERMINAL, ";", ":")) or _ends_part(previous):
+        return False
+    if text[:1].islower():
+        return True
+    return previous.count("(") > previous.count(")") or bool(_MID_PHRASE.search(previous))
+
+
+_MID_PHRASE = re.compile(
+    r"(?:,|\b(?:and|or|of|the|to|in|on|for|with|by|a|an|that|which|its|their|from|at|as))$", re.I
+)
+
+
+def _title_like(text: str) -> bool:
+    """A sub-heading between list items ("Help and protection", "Key strengths")."""
+    return (
+        text[:1].isupper()
+        and not text.endswith((*_TERMINAL, ";", ":", ","))
+        and len(text.split()) <= 8
+        and not _FINDING_LIKE.search(text)
+    )
+
+
+def _confidence(section: _Section, marker: str | None) -> float:
+    """How sure the reader is, from the list's structure: a marked item under a findings
+    heading is near certain; an unmarked paragraph taken as an item less so."""
+    value = section.strength
+    if marker is None and not section.single:
+        value -= 0.15
+    if section.toc:
+        value -= 0.3
+    return value
+
+
+def _text_confidence(base: float, text: str, parts: list[str]) -> float:
+    words = len(text.split()) + sum(len(p.split()) for p in parts)
+    value = base
+    if words < 4:
+        value -= 0.3  # a fragment: probably a heading or a cut item
+    elif words > 150:
+        value -= 0.25  # probably items or narrative run together
+    if not text.endswith((*_TERMINAL, ")", ";", ":")) and not parts and not text[:1].islower():
+        value -= 0.05
+    return max(0.0, min(1.0, value))
+
+
+def _heading_addressees(text: str) -> list[str]:
+    """ "Recommendations for chief constables" → ["chief constables"]."""
+    match = re.search(r"\b(?:for|to)\s+(?P<who>.+?)\s*:?$", text, re.I)
+    if not match or not re.match(r"^(?:recommendations?|actions?)\b", text, re.I):
+        return []
+    return addressees_of(f"{match['who']} should act.")
 
 
 def _ends_part(text: str) -> bool:

@@ -6,19 +6,16 @@ line classifier treats every format alike.
 
 from __future__ import annotations
 
-import itertools
 import re
 import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from actions.errors import UserInputError
 from actions.extract.lines import collapse
-from actions.logs import muted
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 FORMATS = {".txt": "txt", ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx"}
@@ -95,6 +92,7 @@ def _reject_binary(text: str, path: Path) -> str:
 
 # -- HTML ---------------------------------------------------------------------------------------
 _DROP = frozenset({"script", "style", "nav", "noscript", "template", "svg", "head", "iframe"})
+_HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _BLOCK = frozenset(
     [
         "p",
@@ -165,6 +163,11 @@ def _walk_html(node: Any, out: list[str]) -> None:
             out.append("\n" + _list_prefix(child))
             _walk_html(child, out)
             out.append("\n")
+        elif child.name in _HEADINGS:
+            # "## text": the parser ends a section at the next heading of its level or higher.
+            text = collapse(child.get_text(" "))
+            if text:
+                out.append(f"\n{'#' * _HEADINGS[child.name]} {text}\n")
         elif child.name in _BLOCK:
             out.append("\n")
             _walk_html(child, out)
@@ -191,150 +194,10 @@ def _table_row(cells: Iterable[str]) -> str:
 
 
 # -- PDF ----------------------------------------------------------------------------------------
-@dataclass
-class _PdfLine:
-    y: float
-    size: float
-    text: str
-
-
 def read_pdf(data: bytes, path: Path) -> str:
-    """Text of a PDF via pypdf (pdfplumber was 25× slower on a 100-page report).
+    from actions.extract.pdf import read_pdf as read_pdf_layout
 
-    Lines are rebuilt from the text positions pypdf reports, repeated page headers and footers
-    are dropped, and lines are joined into paragraphs on line spacing and markers.
-    """
-    import pypdf
-    from pypdf.errors import PdfReadError
-
-    if b"%PDF" not in data[:1024]:
-        raise UserInputError(f"{path}: not a PDF file")
-    try:
-        # pypdf logs each repair it attempts ("invalid pdf header", "EOF marker not found"):
-        # extra stderr lines in a flow run; an unreadable file is reported below in one line.
-        with muted("pypdf"):
-            reader = pypdf.PdfReader(path)
-            if reader.is_encrypted and not reader.decrypt(""):
-                raise UserInputError(f"{path}: PDF is password-protected")
-            pages = [_pdf_page_lines(page) for page in reader.pages]
-    except UserInputError:
-        raise
-    except (
-        PdfReadError,
-        ValueError,
-        KeyError,
-        TypeError,
-        AttributeError,
-        OSError,
-        IndexError,
-        EOFError,
-        NotImplementedError,
-        zlib.error,  # damaged streams and filter names
-    ) as exc:
-        reason = " ".join(str(exc).replace("\x00", " ").split())[:120] or type(exc).__name__
-        raise UserInputError(
-            f"{path}: cannot read PDF (corrupt or unsupported: {reason})"
-        ) from None
-    pages = _drop_running_lines(pages)
-    return "\n".join(_paragraphs(pages))
-
-
-def _pdf_page_lines(page: Any) -> list[_PdfLine]:
-    lines: list[_PdfLine] = []
-
-    def visit(text: str, cm: list[float], tm: list[float], _font: Any, size: float) -> None:
-        if not text.strip():
-            return
-        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-        scale = abs(cm[3] * tm[3]) or 1.0
-        if lines and abs(lines[-1].y - y) < max(size * scale, 1.0) * 0.5:
-            lines[-1].text += text if lines[-1].text.endswith(" ") else f" {text}"
-        else:
-            lines.append(_PdfLine(y, size * scale, text))
-
-    page.extract_text(visitor_text=visit)
-    for line in lines:
-        line.text = collapse(line.text)
-    return [line for line in lines if line.text]
-
-
-def _drop_running_lines(pages: list[list[_PdfLine]]) -> list[list[_PdfLine]]:
-    """Remove page headers/footers: the same text (digits aside) atop or under most pages,
-    and a page number as the first or last line of a page."""
-    edges = Counter(
-        key for page in pages for key in {_running_key(ln.text) for ln in page[:2] + page[-2:]}
-    )
-    running = {key for key, count in edges.items() if count >= max(3, len(pages) // 2)}
-    cleaned = []
-    for page in pages:
-        near_edge = {id(ln) for ln in page[:2] + page[-2:]}
-        at_edge = {id(ln) for ln in page[:1] + page[-1:]}
-        cleaned.append(
-            [
-                ln
-                for ln in page
-                if not (id(ln) in near_edge and _running_key(ln.text) in running)
-                and not (id(ln) in at_edge and _page_number(ln.text))
-            ]
-        )
-    return cleaned
-
-
-def _running_key(text: str) -> str:
-    return re.sub(r"\d+", "#", text.lower())
-
-
-def _page_number(text: str) -> bool:
-    return bool(re.fullmatch(r"(?:page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?", text, re.I))
-
-
-def _paragraphs(pages: list[list[_PdfLine]]) -> list[str]:
-    paragraphs: list[str] = []
-    joinable = False  # the last paragraph may carry on at the top of the next page
-    for page in pages:
-        gaps = sorted(a.y - b.y for a, b in itertools.pairwise(page) if a.y - b.y > 0)
-        usual = gaps[len(gaps) // 10] if gaps else 0.0  # line spacing inside a paragraph
-        widest = max((len(ln.text) for ln in page), default=0)
-        previous: _PdfLine | None = None
-        for line in page:
-            if previous is None:
-                new = not (joinable and _lower_start(line.text))
-            else:
-                new = _starts_paragraph(previous, line, usual, widest)
-            if new or not paragraphs:
-                paragraphs.append(line.text)
-            else:
-                paragraphs[-1] = _join_wrapped(paragraphs[-1], line.text)
-            previous = line
-        joinable = bool(paragraphs) and not paragraphs[-1].endswith((".", "!", "?", ":"))
-    return paragraphs
-
-
-def _starts_paragraph(previous: _PdfLine, line: _PdfLine, usual: float, widest: int) -> bool:
-    from actions.extract.lines import parse_marker
-
-    gap = previous.y - line.y
-    if (
-        gap <= 0
-        or gap > usual * 1.3
-        or gap > line.size * 1.8
-        or abs(line.size - previous.size) > 0.5
-    ):
-        return True
-    if parse_marker(line.text).marker in ("bullet", "number", "label", "code"):
-        return True
-    short = len(previous.text) < widest * 0.7
-    return short and previous.text.endswith((".", "!", "?", ":", ";"))
-
-
-def _lower_start(text: str) -> bool:
-    return text[:1].islower()
-
-
-def _join_wrapped(paragraph: str, line: str) -> str:
-    if paragraph.endswith("-") and _lower_start(line):
-        return paragraph[:-1] + line
-    return f"{paragraph} {line}"
+    return read_pdf_layout(data, path)
 
 
 # -- DOCX ---------------------------------------------------------------------------------------
@@ -383,6 +246,9 @@ def _docx_paragraph(paragraph: Any, document: Any, counters: Counter[str]) -> st
     text = collapse(paragraph.text)
     num_pr = paragraph._p.pPr.numPr if paragraph._p.pPr is not None else None
     style = (paragraph.style.name or "") if paragraph.style is not None else ""
+    if text and (level := _docx_heading_level(style)):
+        counters.clear()
+        return f"{'#' * level} {text}"
     if num_pr is None and not style.startswith("List"):
         counters.clear()  # a numbered list restarts after ordinary text
         return text
@@ -392,6 +258,14 @@ def _docx_paragraph(paragraph: Any, document: Any, counters: Counter[str]) -> st
         counters[style] += 1
         return f"{counters[style]}. {text}"
     return f"• {text}"
+
+
+def _docx_heading_level(style: str) -> int | None:
+    """Word's "Title" and "Heading 1".."Heading 6" styles as heading levels."""
+    if style == "Title":
+        return 1
+    match = re.fullmatch(r"Heading ([1-6])", style)
+    return int(match[1]) if match else None
 
 
 def _docx_numbering_format(document: Any, num_pr: Any) -> str | None:

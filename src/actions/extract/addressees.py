@@ -1,0 +1,103 @@
+"""Who a finding is addressed to: "Chief constables should …" → ``["chief constables"]``.
+
+National and thematic reports address each recommendation to named bodies. A report about one
+body addresses it as "the force", "the service", "the local authority": that is the inspected
+body itself, not a named addressee, so it gives an empty list (and ``ingest --addressee`` keeps
+such findings whatever names it is given).
+"""
+
+from __future__ import annotations
+
+import re
+
+from actions.extract.dates import CALENDAR, NUMBER
+
+# An opening deadline or recommendation formula before the subject.
+_OPENING = re.compile(
+    rf"^(?:(?:by|not\s+later\s+than|no\s+later\s+than)\s+(?:the\s+end\s+of\s+)?{CALENDAR}"
+    rf"|within\s+(?:the\s+next\s+)?{NUMBER}\s+\w+|immediately|with\s+immediate\s+effect)\s*,?\s*",
+    re.I,
+)
+_RECOMMEND = re.compile(
+    r"^(?:we|hmicfrs|hmic|hmi|inspectors|the\s+inspectorate|ofsted|cqc)\s+"
+    r"(?:recommends?|recommended)\s+that\s+",
+    re.I,
+)
+# The subject of an active "should"/"must": "X should be improved" (passive) names no one.
+_SUBJECT = re.compile(
+    r"^(?P<subject>[A-Za-z][\w’'&,.\- ]{1,120}?)\s+(?:should|must|ought\s+to|needs?\s+to)"
+    r"(?:\s+(?:also|now|urgently|immediately|continue\s+to|further))?\s+(?!be\b|have\s+been\b)\w"
+)
+# What names a body or a role: a plural group ("chief constables", "forces") or an
+# organisation ("the Home Office", "the College of Policing", "NPCC").
+_BODY_NOUN = re.compile(
+    r"\b(?:constables?|officers|commissioners?|forces|services|authorities|councils|boards"
+    r"|partnerships|chiefs|bodies|departments|agencies|governments?|ministers?|secretary"
+    r"|office|college|council|board|agency|department|inspectorate|commission|ministry"
+    r"|trusts|partners|providers|schools|prisons|governors|leads|executives?|npcc|hmpps"
+    r"|hmicfrs|ofsted|cqc|nhs\s+\w+|local\s+authorities)$",
+    re.I,
+)
+# The inspected body, however a report names it: not an addressee.
+_SELF = re.compile(
+    r"^(?:the\s+|this\s+|its\s+)?(?:force|constabulary|police\s+force|service|fire\s+and\s+rescue\s+service"
+    r"|local\s+authority|council|authority|school|college|academy|provider|trust|home|prison"
+    r"|establishment|organisation|partnership|setting|registered\s+(?:manager|person|provider)"
+    r"|manager|governor|governors|leaders|senior\s+leaders|it|they|we|staff|managers"
+    r"|chief\s+constable|chief\s+fire\s+officer|the\s+chief\s+officer)$",
+    re.I,
+)
+# Bodies whose names hold "and": kept whole when a subject lists several bodies.
+_COMPOUND = re.compile(
+    r"police,?\s+fire\s+and\s+crime\s+commissioners?|police\s+and\s+crime\s+commissioners?"
+    r"|fire\s+and\s+rescue\s+(?:services?|authorities|authority)|health\s+and\s+social\s+care",
+    re.I,
+)
+_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|with)\s+", re.I)
+_LEADING_WORDS = re.compile(r"^(?:the|all|each|every|both|relevant|individual)\s+", re.I)
+
+
+def addressees(text: str) -> list[str]:
+    """The bodies ``text`` is addressed to, in the order it names them; [] when none is named."""
+    subject = _subject(text)
+    if subject is None:
+        return []
+    protected = _COMPOUND.sub(lambda m: m[0].replace(" and ", "\x00").replace(",", "\x01"), subject)
+    names = []
+    for piece in _SEPARATOR.split(protected):
+        name = piece.replace("\x00", " and ").replace("\x01", ",").strip(" ,.")
+        while (stripped := _LEADING_WORDS.sub("", name)) != name:
+            name = stripped
+        if not name or _SELF.match(name) or not _name_like(name):
+            continue
+        names.append(_case(name))
+    return names
+
+
+def _subject(text: str) -> str | None:
+    text = text.strip()
+    while (shorter := _RECOMMEND.sub("", _OPENING.sub("", text, count=1), count=1)) != text:
+        text = shorter
+    match = _SUBJECT.match(text)
+    if match is None:
+        return None
+    subject = match["subject"].strip()
+    return subject if len(subject.split()) <= 12 else None
+
+
+def _name_like(name: str) -> bool:
+    """A body's name, not a clause: few words, no verb-like function words."""
+    words = name.split()
+    if not 1 <= len(words) <= 8 or not _BODY_NOUN.search(name):
+        return False
+    return not re.search(r"\b(?:that|which|who|this|these|when|where|if|there|it)\b", name, re.I)
+
+
+def _case(name: str) -> str:
+    """ "Chief constables" → "chief constables"; "Home Office", "NPCC" keep their capitals."""
+    words = name.split()
+    if len(words) > 1 and all(w.islower() for w in words[1:]) and words[0][1:].islower():
+        return name[0].lower() + name[1:]
+    if len(words) == 1 and words[0][1:].islower() and words[0].endswith("s"):
+        return name.lower()  # "Forces", "Councils": a plural common noun
+    return name
