@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 FIXTURES = Path(__file__).parent / "fixtures"
-FORMATS = ("txt", "html", "pdf", "docx")
+FORMATS = ("txt", "html", "pdf", "docx", "print", "columns")
+#: Formats written as a typeset PDF (WeasyPrint): headings, bullets, running heads, justified.
+PRINTED = {"print": 1, "columns": 2}
 _BULLET = re.compile(r"^\s*(?:[•●▪◦]\s*|-\s+)")
 
 
@@ -92,7 +94,11 @@ def blocks(text: str) -> Iterator[Block]:
 # -- writers ------------------------------------------------------------------------------------
 def write_format(name: str, fmt: str, directory: Path) -> Path:
     """Write fixture ``name`` as ``fmt`` into ``directory``; returns the file."""
-    return write_text_as(fixture_text(name), fmt, directory / f"{name}.{fmt}")
+    return write_text_as(fixture_text(name), fmt, directory / file_name(name, fmt))
+
+
+def file_name(name: str, fmt: str) -> str:
+    return f"{name}.{fmt}.pdf" if fmt in PRINTED else f"{name}.{fmt}"
 
 
 def write_text_as(text: str, fmt: str, path: Path) -> Path:
@@ -105,6 +111,8 @@ def write_text_as(text: str, fmt: str, path: Path) -> Path:
         write_pdf(text, path)
     elif fmt == "docx":
         write_docx(text, path)
+    elif fmt in PRINTED:
+        write_typeset_pdf(text, path, columns=PRINTED[fmt])
     else:
         raise ValueError(f"unknown format {fmt!r}")
     return path
@@ -186,6 +194,53 @@ def _pdf_block(pdf: Any, block: Block) -> None:
             line = f"• {line}"  # in cp1252, which the core fonts use here
         pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(3)
+
+
+def _looks_like_heading(text: str, following: Block | None) -> bool:
+    """What a publisher would set as a heading: a short line that is not a sentence, above a
+    list or a real paragraph (a status word or a name between rows is not one)."""
+    words = text.split()
+    if not 2 <= len(words) <= 10 or text.endswith((".", ";", ",", ":")) or not text[:1].isupper():
+        return False
+    if following is None:
+        return False
+    return following.kind == "ul" or len(str(following.rows[0]).split()) >= 8
+
+
+def write_typeset_pdf(text: str, path: Path, *, columns: int = 1) -> None:
+    """The fixture as a published report looks: WeasyPrint, headings in bold, bullet lists,
+    justified text, a running head and page numbers, optionally in two columns."""
+    from weasyprint import HTML
+
+    body: list[str] = []
+    parts = list(blocks(text))
+    for n, block in enumerate(parts):
+        following = parts[n + 1] if n + 1 < len(parts) else None
+        if block.kind == "p":
+            row = escape(str(block.rows[0]))
+            if str(block.rows[0]).endswith("?") and len(row.split()) <= 30:
+                body.append(f"<h2>{row}</h2>")
+            elif _looks_like_heading(str(block.rows[0]), following):
+                body.append(f"<h3>{row}</h3>")
+            else:
+                body.append(f"<p>{row}</p>")
+        elif block.kind == "ul":
+            body.append(
+                "<ul>" + "".join(f"<li>{escape(str(r))}</li>" for r in block.rows) + "</ul>"
+            )
+        else:
+            body.append(_html_table(block.rows))  # type: ignore[arg-type]
+    css = f"""
+        @page {{ size: A4; margin: 25mm 20mm;
+            @top-center {{ content: "Inspection report: published text"; font-size: 8pt }}
+            @bottom-right {{ content: counter(page); font-size: 9pt }} }}
+        body {{ font-family: "DejaVu Sans"; font-size: 10.5pt; text-align: justify;
+            line-height: 1.35; columns: {columns}; column-gap: 12mm }}
+        h2 {{ font-size: 14pt }} h3 {{ font-size: 11.5pt }}
+        li {{ margin-bottom: 4pt }} td, th {{ font-size: 9pt; border: 1px solid #999 }}
+    """
+    html = f"<html><head><style>{css}</style></head><body>{''.join(body)}</body></html>"
+    HTML(string=html).write_pdf(str(path))
 
 
 def write_docx(text: str, path: Path) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from actions.extract import extract_file
-from tests.extract_formats import FORMATS, match_count, norm_text, write_text_as
+from tests.extract_formats import FORMATS, file_name, match_count, norm_text, write_text_as
 
 HELDOUT = Path(__file__).parent / "fixtures" / "heldout"
 FLOOR = 0.95
@@ -41,7 +41,7 @@ def heldout_expected(name: str) -> list[dict[str, Any]]:
 
 def write_heldout(name: str, fmt: str, directory: Path) -> Path:
     """The held-out text as ``fmt`` (its SYNTHETIC line left out)."""
-    return write_text_as(heldout_text(name), fmt, directory / f"{name}.{fmt}")
+    return write_text_as(heldout_text(name), fmt, directory / file_name(name, fmt))
 
 
 def found_in(name: str, fmt: str, directory: Path) -> list[dict[str, Any]]:

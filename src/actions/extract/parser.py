@@ -179,7 +179,9 @@ class Parser:
         """A typographic heading that is not a findings heading: a deadline group or a sub-heading
         inside the open section (True: handled), else it ends the section (False)."""
         section = self.section
-        if _HEADING.match(line.text) or _HEADING_INLINE.match(line.text) or section is None:
+        if section is None or line.marker == "label":
+            return False
+        if _HEADING.match(line.text) or _HEADING_INLINE.match(line.text):
             return False
         if group := deadline_group(line.text):
             section.due = group

@@ -56,6 +56,9 @@ class PdfLine:
     bold: bool
     #: The top of the line's last character: PDFium joins a line ending in a hyphen to the next.
     end_top: float = 0.0
+    #: The height of the first character's font box: a size in printed points, whatever the
+    #: text matrix (``size`` is the nominal font size, which some producers scale).
+    height: float = 0.0
     page_height: float = 0.0
     page_width: float = 0.0
 
@@ -124,22 +127,74 @@ def _page_lines(page: Any, number: int) -> list[PdfLine]:
         lines: list[PdfLine] = []
         offset = 0
         for row in text.split("\r\n"):
-            line = _line(textpage, raw, text, offset, len(row), number)
-            if line is not None:
-                line.page_height, line.page_width = height, width
+            for line in _lines(textpage, raw, text, offset, len(row)):
+                line.page, line.page_height, line.page_width = number, height, width
                 line.top, line.end_top = height - line.top, height - line.end_top
                 lines.append(line)
             offset += len(row) + 2
-        return lines
+        return _attach_bullets(lines)
     finally:
         textpage.close()
         page.close()
 
 
-def _line(textpage: Any, raw: Any, text: str, start: int, length: int, page: int) -> PdfLine | None:
+def _lines(textpage: Any, raw: Any, text: str, start: int, length: int) -> list[PdfLine]:
+    """A PDFium line, less the bullets that belong elsewhere.
+
+    Some producers draw list markers apart from their items (all bullets of a page after its
+    text, say), so PDFium may give a line of bullets only, or put them before another line's
+    text: such bullets become lines of their own, placed by their own boxes, and
+    :func:`_attach_bullets` gives each to the item beside it.
+    """
     visible = [i for i in range(start, start + length) if not text[i].isspace()]
     if not visible:
-        return None
+        return []
+    lead = 0
+    while lead < len(visible) and _bullet_glyph(text[visible[lead]]):
+        lead += 1
+    if lead == 0:
+        line = _line(textpage, raw, text, visible)
+        return [line] if line else []
+    if lead == len(visible):
+        return [_glyph_line(textpage, text, i) for i in visible]
+    first_top = textpage.get_charbox(visible[lead], loose=True)[3]
+    height = first_top - textpage.get_charbox(visible[lead], loose=True)[1]
+    own = [i for i in visible[:lead] if abs(textpage.get_charbox(i, loose=True)[3] - first_top) < height * 0.5]
+    apart = [_glyph_line(textpage, text, i) for i in visible[:lead] if i not in own]
+    line = _line(textpage, raw, text, own[-1:] + visible[lead:])
+    return apart + ([line] if line else [])
+
+
+def _glyph_line(textpage: Any, text: str, index: int) -> PdfLine:
+    left, bottom, right, top = textpage.get_charbox(index, loose=True)
+    return PdfLine(0, text[index], left, right, top, 0.0, False, top, top - bottom)
+
+
+def _bullet_glyph(char: str) -> bool:
+    return _bullet(char + " x")
+
+
+def _attach_bullets(lines: list[PdfLine]) -> list[PdfLine]:
+    """Give each bullet drawn apart to the line of text level with it, on its right."""
+    glyphs = [ln for ln in lines if ln.size == 0.0]
+    if not glyphs:
+        return lines
+    text_lines = [ln for ln in lines if ln.size > 0.0]
+    for glyph in glyphs:
+        level = [
+            ln
+            for ln in text_lines
+            if ln.left > glyph.left and abs(ln.top - glyph.top) < max(ln.height, glyph.height) * 0.6
+        ]
+        if level:
+            item = min(level, key=lambda ln: ln.left)
+            if not _bullet(item.text):
+                item.text = f"• {item.text}"
+                item.left = glyph.left
+    return text_lines
+
+
+def _line(textpage: Any, raw: Any, text: str, visible: list[int]) -> PdfLine | None:
     handle = textpage.raw
     letters = [i for i in visible if text[i].isalpha()] or visible
     step = max(1, len(letters) // 6)
@@ -151,19 +206,34 @@ def _line(textpage: Any, raw: Any, text: str, start: int, length: int, page: int
     # A footnote marker: small digits right after the last word ("improve?¹" → "improve?").
     while end > visible[0] and text[end].isdigit() and raw.FPDFText_GetFontSize(handle, end) < size * 0.8:
         end -= 1
-    row = text[visible[0] : end + 1].replace("\ufffe", "-").replace("\x02", "-")
-    left, _, _, top = textpage.get_charbox(visible[0], loose=True)
+    row = _spaced(text, visible, end).replace("\ufffe", "-").replace("\x02", "-")
+    left = textpage.get_charbox(visible[0], loose=True)[0]
+    # Heights from a letter: a bullet glyph's font (Wingdings, Symbol) has a box of its own.
+    _, bottom, _, top = textpage.get_charbox(letters[0], loose=True)
     _, _, right, end_top = textpage.get_charbox(end, loose=True)
     clean = " ".join(row.split())
     if not clean:
         return None
-    return PdfLine(page, clean, left, right, top, round(size, 1), bold, end_top)
+    return PdfLine(0, clean, left, right, top, round(size, 1), bold, end_top, top - bottom)
+
+
+def _spaced(text: str, visible: list[int], end: int) -> str:
+    """The text of chosen characters, keeping one space where the page had a gap."""
+    out: list[str] = []
+    for n, i in enumerate(visible):
+        if i > end:
+            break
+        if n and i > visible[n - 1] + 1:
+            out.append(" ")
+        out.append(text[i])
+    return "".join(out)
 
 
 def _is_bold(raw: Any, handle: Any, index: int) -> bool:
-    weight = raw.FPDFText_GetFontWeight(handle, index)
-    if weight > 0:
-        return bool(weight >= 600)
+    # The weight comes from the font descriptor, which some producers leave at 400 for a bold
+    # face (WeasyPrint): the font's name settles it then.
+    if raw.FPDFText_GetFontWeight(handle, index) >= 600:
+        return True
     buffer = ctypes.create_string_buffer(128)
     flags = ctypes.c_int()
     raw.FPDFText_GetFontInfo(handle, index, buffer, 128, ctypes.byref(flags))
@@ -298,7 +368,9 @@ def _style(line: PdfLine) -> tuple[float, bool]:
 def _is_heading_line(line: PdfLine, body: float) -> bool:
     if len(line.text.split()) > 25 or _starts_item(line.text) or not any(c.isalpha() for c in line.text):
         return False
-    return line.size >= body + 1.5 or (line.bold and line.size >= body - 0.5)
+    # Sizes are compared as ratios: the size PDFium reports is the font's nominal size, which
+    # producers that scale the text matrix (WeasyPrint) set to a multiple of the printed size.
+    return line.size >= body * 1.08 or (line.bold and line.size >= body * 0.95)
 
 
 def _heading_levels(pages: list[list[PdfLine]], body: float) -> dict[tuple[float, bool], int]:
@@ -363,21 +435,25 @@ def _start_block(line: PdfLine, level: int | None) -> _Block:
 def _continues(block: _Block, line: PdfLine, level: int | None, pitch: float) -> bool:
     last = block.last
     gap = line.top - max(last.top, last.end_top)
-    if gap <= 0 or abs(line.size - last.size) > 0.6:
+    if gap <= 0 or not _same_size(line, last):
         return False
     if block.level is not None or level is not None:
         # A heading wrapped onto a second line of the same style.
-        return block.level == level and last.bold == line.bold and gap < line.size * 1.7
-    if gap > _paragraph_gap(pitch, last.size) or _starts_item(line.text):
+        return block.level == level and last.bold == line.bold and gap < line.height * 1.5
+    if gap > _paragraph_gap(pitch, last.height) or _starts_item(line.text):
         return False
     return line.left >= min(block.left, block.indent) - 4
 
 
-def _paragraph_gap(pitch: float, size: float) -> float:
+def _paragraph_gap(pitch: float, height: float) -> float:
     """Lines further apart than this are in different paragraphs: a third of a line more than
     the page's wrapped-line spacing, and never more than about one and a half lines."""
-    usual = pitch or size * 1.25
-    return max(size * 1.05, min(usual * 1.3, size * 1.9))
+    usual = pitch or height * 1.1
+    return max(height * 0.9, min(usual * 1.3, height * 1.6))
+
+
+def _same_size(a: PdfLine, b: PdfLine) -> bool:
+    return abs(a.size - b.size) <= max(a.size, b.size) * 0.05
 
 
 def _continues_over_page(block: _Block, line: PdfLine, level: int | None) -> bool:
@@ -386,7 +462,7 @@ def _continues_over_page(block: _Block, line: PdfLine, level: int | None) -> boo
         return False
     if block.text.endswith(_TERMINAL) and not line.text[:1].islower():
         return False
-    return abs(line.size - block.last.size) <= 0.6
+    return _same_size(line, block.last)
 
 
 def _line_pitch(page: list[PdfLine]) -> float:
@@ -395,7 +471,7 @@ def _line_pitch(page: list[PdfLine]) -> float:
     gaps = Counter(
         round(b.top - a.end_top)
         for a, b in zip(page, page[1:], strict=False)
-        if a.size * 0.9 <= b.top - a.end_top < a.size * 3 and abs(a.size - b.size) < 0.6
+        if a.height * 0.8 <= b.top - a.end_top < a.height * 3 and _same_size(a, b)
     )
     usual = sorted(gap for gap, count in gaps.items() if count >= 2)
     return float(usual[0]) if usual else 0.0
