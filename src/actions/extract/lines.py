@@ -204,14 +204,17 @@ def _is_table_header(rows: list[str], index: int) -> bool:
 
 # A tracker's header names the column that holds its findings: "| Ref | Recommendation | Owner |".
 _FINDINGS_COLUMN = re.compile(
-    r"^(?:recommendations?|areas?\s+for\s+improvement|afis?|causes?\s+of\s+concern)$", re.I
+    # "Ref Recommendation": a PDF may set the id column's header too close to split off.
+    r"^(?:(?:ref|no|id|number|#)\.?\s+)?"
+    r"(recommendations?|areas?\s+for\s+improvement|afis?|causes?\s+of\s+concern)$",
+    re.I
 )
 
 
 def _findings_column(row: str) -> list[Line]:
     """The findings column's name as a heading line, so the rows below read as its items."""
     cells = [collapse(cell) for cell in row.strip().strip("|").split("|")]
-    return [Line(cell) for cell in cells if _FINDINGS_COLUMN.match(cell)][:1]
+    return [Line(m[1]) for cell in cells if (m := _FINDINGS_COLUMN.match(cell))][:1]
 
 
 def _table_row(row: str) -> Line | None:

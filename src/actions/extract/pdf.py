@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from actions.errors import UserInputError
+from actions.extract.pdftables import rebuild_tables
 
 PAGE_BREAK = "\f"
 _EDGE = 0.1  # the top and bottom tenth of a page hold running headers and footers
@@ -59,6 +60,9 @@ class PdfLine:
     #: The height of the first character's font box: a size in printed points, whatever the
     #: text matrix (``size`` is the nominal font size, which some producers scale).
     height: float = 0.0
+    #: Set on the fragments of one PDFium line split at wide gaps (cells of a table row).
+    row: int = 0
+    table: bool = False  # a table row, written as "| cell | cell |" (see pdftables)
     page_height: float = 0.0
     page_width: float = 0.0
 
@@ -153,16 +157,48 @@ def _lines(textpage: Any, raw: Any, text: str, start: int, length: int) -> list[
     while lead < len(visible) and _bullet_glyph(text[visible[lead]]):
         lead += 1
     if lead == 0:
-        line = _line(textpage, raw, text, visible)
-        return [line] if line else []
+        return _fragments(textpage, raw, text, visible)
     if lead == len(visible):
         return [_glyph_line(textpage, text, i) for i in visible]
     first_top = textpage.get_charbox(visible[lead], loose=True)[3]
     height = first_top - textpage.get_charbox(visible[lead], loose=True)[1]
     own = [i for i in visible[:lead] if abs(textpage.get_charbox(i, loose=True)[3] - first_top) < height * 0.5]
     apart = [_glyph_line(textpage, text, i) for i in visible[:lead] if i not in own]
-    line = _line(textpage, raw, text, own[-1:] + visible[lead:])
-    return apart + ([line] if line else [])
+    return apart + _fragments(textpage, raw, text, own[-1:] + visible[lead:])
+
+
+def _fragments(textpage: Any, raw: Any, text: str, visible: list[int]) -> list[PdfLine]:
+    """A line split where the page leaves a wide gap: table cells, or two columns that PDFium
+    read as one line. Each fragment is a line; fragments of one line share a ``row``."""
+    box = textpage.get_charbox
+    anchor = next((i for i in visible if text[i].isalpha()), visible[0])
+    _, bottom, _, top = box(anchor, loose=True)
+    gaps = {
+        index: box(index, loose=True)[0] - box(previous, loose=True)[2]
+        for previous, index in zip(visible, visible[1:], strict=False)
+        if index > previous + 1
+    }
+    # A cell or column gap is over an em wide, and wider than the line's narrowest word gap by
+    # far: justified text stretches every gap of a line alike.
+    height = top - bottom
+    narrowest = min(gaps.values(), default=0.0)
+    if len(gaps) == 1:
+        wide = height * 1.5  # two words: one gap, nothing to compare it with
+    elif narrowest < height * 0.6:
+        wide = height * 1.2
+    else:
+        wide = max(height * 1.2, narrowest * 2.5)
+    runs: list[list[int]] = [[visible[0]]]
+    for index in visible[1:]:
+        if gaps.get(index, 0.0) > wide:
+            runs.append([])
+        runs[-1].append(index)
+    lines = [line for run in runs if (line := _line(textpage, raw, text, run))]
+    if len(lines) > 1:
+        row = id(lines[0])
+        for line in lines:
+            line.row = row
+    return lines
 
 
 def _glyph_line(textpage: Any, text: str, index: int) -> PdfLine:
@@ -247,7 +283,7 @@ def layout_text(pages: list[list[PdfLine]]) -> str:
     pages = drop_running_lines(pages)
     body = body_size(line for page in pages for line in page)
     pages = [_drop_footnotes(page, body) for page in pages]
-    pages = [_column_order(page) for page in pages]
+    pages = [rebuild_tables(_column_order(page)) for page in pages]
     levels = _heading_levels(pages, body)
     out: list[_Block | str] = []
     last: _Block | None = None
@@ -269,7 +305,9 @@ def body_size(lines: Iterable[PdfLine]) -> float:
 
 
 def drop_running_lines(pages: list[list[PdfLine]]) -> list[list[PdfLine]]:
-    """Remove what repeats at the top or bottom of the pages, and the page numbers there."""
+    """Remove what repeats at the top or bottom of the pages, the page numbers there, and
+    small print at the edges (a running head on a one-page document repeats nowhere)."""
+    body = body_size(line for page in pages for line in page)
     keys = Counter(key for page in pages for key in {_running_key(ln) for ln in page if _at_edge(ln)})
     threshold = max(2, len(pages) // 4)
     running = {key for key, count in keys.items() if count >= threshold}
@@ -278,7 +316,14 @@ def drop_running_lines(pages: list[list[PdfLine]]) -> list[list[PdfLine]]:
         [
             ln
             for ln in page
-            if not (_at_edge(ln) and (_running_key(ln) in running or _page_number(ln, numbering)))
+            if not (
+                _at_edge(ln)
+                and (
+                    _running_key(ln) in running
+                    or _page_number(ln, numbering)
+                    or (ln.size <= body * 0.9 and len(ln.text.split()) <= 12)
+                )
+            )
         ]
         for page in pages
     ]
@@ -341,7 +386,12 @@ def _column_order(page: list[PdfLine]) -> list[PdfLine]:
     middle = page[0].page_width / 2
     left = [ln for ln in page if ln.right < middle + 6]
     right = [ln for ln in page if ln.left > middle - 6]
-    if len(left) < 6 or len(right) < 6:
+    spanning = [ln for ln in page if ln.left < middle - 6 < middle + 6 < ln.right]
+    if len(left) < 6 or len(right) < 6 or len(spanning) > len(page) * 0.3:
+        return page
+    # Columns start at one edge: most right-hand lines share their left edge.
+    starts = Counter(round(ln.left / 3) for ln in right)
+    if starts.most_common(1)[0][1] < len(right) * 0.5:
         return page
     ordered: list[PdfLine] = []
     band: list[PdfLine] = []
@@ -366,7 +416,7 @@ def _style(line: PdfLine) -> tuple[float, bool]:
 
 
 def _is_heading_line(line: PdfLine, body: float) -> bool:
-    if len(line.text.split()) > 25 or _starts_item(line.text) or not any(c.isalpha() for c in line.text):
+    if line.table or len(line.text.split()) > 25 or _starts_item(line.text) or not any(c.isalpha() for c in line.text):
         return False
     # Sizes are compared as ratios: the size PDFium reports is the font's nominal size, which
     # producers that scale the text matrix (WeasyPrint) set to a multiple of the printed size.
@@ -434,6 +484,8 @@ def _start_block(line: PdfLine, level: int | None) -> _Block:
 
 def _continues(block: _Block, line: PdfLine, level: int | None, pitch: float) -> bool:
     last = block.last
+    if last.table or line.table:
+        return False
     gap = line.top - max(last.top, last.end_top)
     if gap <= 0 or not _same_size(line, last):
         return False
@@ -459,6 +511,8 @@ def _same_size(a: PdfLine, b: PdfLine) -> bool:
 def _continues_over_page(block: _Block, line: PdfLine, level: int | None) -> bool:
     """An unfinished paragraph or item carries on at the top of the next page."""
     if block.level is not None or level is not None or _starts_item(line.text):
+        return False
+    if block.last.table or line.table:
         return False
     if block.text.endswith(_TERMINAL) and not line.text[:1].islower():
         return False

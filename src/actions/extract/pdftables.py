@@ -1,0 +1,89 @@
+"""Tables on a PDF page → one ``| cell | cell |`` line per row, as the other readers write them.
+
+A table is found by its header: a line that PDFium's text splits at wide gaps into three or more
+cells (or two, set in bold). Its cells' left edges are the columns. The lines below belong to
+the table while they start inside it and do not run across a column edge; they are cut into rows
+where the vertical gap is wider than a wrapped line's (cells are often centred vertically, so a
+row is the band of lines that overlap), and each column's lines in a row are one cell.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from actions.extract.pdf import PdfLine
+
+_SLACK = 4.0  # points of misalignment tolerated between a cell and its column
+
+
+def rebuild_tables(page: list[PdfLine]) -> list[PdfLine]:
+    """The page's lines with each table replaced by its row lines (``table`` set on them)."""
+    out: list[PdfLine] = []
+    n = 0
+    while n < len(page):
+        header = _header_at(page, n)
+        if header is None:
+            out.append(page[n])
+            n += 1
+            continue
+        columns = [cell.left for cell in header]
+        end = n + len(header)
+        right = max(cell.right for cell in header)
+        while end < len(page) and _inside(page[end], columns, right):
+            end += 1
+        out.extend(_rows(header, page[n + len(header) : end], columns))
+        n = end
+    return out
+
+
+def _header_at(page: list[PdfLine], n: int) -> list[PdfLine] | None:
+    row = page[n].row
+    if not row:
+        return None
+    cells = [line for line in page[n : n + 12] if line.row == row]
+    if len(cells) >= 3 or (len(cells) == 2 and all(cell.bold for cell in cells)):
+        return sorted(cells, key=lambda cell: cell.left)
+    return None
+
+
+def _inside(line: PdfLine, columns: list[float], right: float) -> bool:
+    if line.left < columns[0] - _SLACK or line.left > right + _SLACK:
+        return False
+    if line.row:
+        return True  # a cell of a row PDFium split itself
+    crossed = [c for c in columns[1:] if line.left + _SLACK < c < line.right - _SLACK]
+    return not crossed
+
+
+def _rows(header: list[PdfLine], body: list[PdfLine], columns: list[float]) -> list[PdfLine]:
+    rows = [_render(header, columns, header=all(cell.bold for cell in header))]
+    band: list[PdfLine] = []
+    bottom = 0.0
+    for line in sorted(body, key=lambda ln: ln.top):
+        if band and line.top - bottom > line.height * 1.25:
+            rows.append(_render(band, columns, header=False))
+            band = []
+        band.append(line)
+        bottom = max(bottom, line.top) if len(band) > 1 else line.top
+    if band:
+        rows.append(_render(band, columns, header=False))
+    return [line for row in rows for line in row]
+
+
+def _render(lines: list[PdfLine], columns: list[float], *, header: bool) -> list[PdfLine]:
+    cells: dict[int, list[PdfLine]] = defaultdict(list)
+    for line in lines:
+        column = max(
+            (k for k, start in enumerate(columns) if line.left >= start - _SLACK), default=0
+        )
+        cells[column].append(line)
+    texts = [
+        " ".join(ln.text for ln in sorted(cells.get(k, []), key=lambda ln: ln.top))
+        for k in range(len(columns))
+    ]
+    first = min(lines, key=lambda ln: ln.top)
+    row = replace(first, text="| " + " | ".join(texts) + " |", row=0, table=True)
+    return [row, replace(row, text="|---|")] if header else [row]
