@@ -310,7 +310,8 @@ def drop_running_lines(pages: list[list[PdfLine]]) -> list[list[PdfLine]]:
     body = body_size(line for page in pages for line in page)
     keys = Counter(key for page in pages for key in {_running_key(ln) for ln in page if _at_edge(ln)})
     threshold = max(2, len(pages) // 4)
-    running = {key for key, count in keys.items() if count >= threshold}
+    # Bare numbers repeat too ("#"): they are page numbers only when they count the pages.
+    running = {key for key, count in keys.items() if count >= threshold and key.strip("# ")}
     numbering = _page_numbering(pages)
     return [
         [
@@ -321,12 +322,18 @@ def drop_running_lines(pages: list[list[PdfLine]]) -> list[list[PdfLine]]:
                 and (
                     _running_key(ln) in running
                     or _page_number(ln, numbering)
-                    or (ln.size <= body * 0.9 and len(ln.text.split()) <= 12)
+                    or _small_print(ln, page, body)
                 )
             )
         ]
         for page in pages
     ]
+
+
+def _small_print(line: PdfLine, page: list[PdfLine], body: float) -> bool:
+    """A short line in small type above or below everything else on the page."""
+    outermost = line.top <= min(ln.top for ln in page) or line.top >= max(ln.top for ln in page)
+    return outermost and line.size <= body * 0.9 and 2 <= len(line.text.split()) <= 12
 
 
 def _page_numbering(pages: list[list[PdfLine]]) -> set[int]:
@@ -514,9 +521,14 @@ def _continues_over_page(block: _Block, line: PdfLine, level: int | None) -> boo
         return False
     if block.last.table or line.table:
         return False
-    if block.text.endswith(_TERMINAL) and not line.text[:1].islower():
-        return False
-    return _same_size(line, block.last)
+    if line.text[:1].islower():
+        return _same_size(line, block.last)
+    # The paragraph ran to the foot of the page mid-sentence: its last line is a full one.
+    last = block.last
+    full = last.right >= last.page_width * 0.5 and last.right - block.left >= (
+        last.page_width - 2 * block.left
+    ) * 0.8
+    return full and not block.text.endswith(_TERMINAL) and _same_size(line, last)
 
 
 def _line_pitch(page: list[PdfLine]) -> float:
