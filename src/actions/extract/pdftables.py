@@ -29,7 +29,7 @@ def rebuild_tables(page: list[PdfLine]) -> list[PdfLine]:
             out.append(page[n])
             n += 1
             continue
-        columns = [cell.left for cell in header]
+        columns = _columns(header)
         end = n + len(header)
         right = max(cell.right for cell in header)
         while end < len(page) and _inside(page[end], columns, right):
@@ -40,13 +40,34 @@ def rebuild_tables(page: list[PdfLine]) -> list[PdfLine]:
 
 
 def _header_at(page: list[PdfLine], n: int) -> list[PdfLine] | None:
+    """The header's lines starting at ``page[n]``: its cells may wrap onto further lines, each
+    PDFium line holding the pieces level with it."""
     row = page[n].row
     if not row:
         return None
     cells = [line for line in page[n : n + 12] if line.row == row]
-    if len(cells) >= 3 or (len(cells) == 2 and all(cell.bold for cell in cells)):
-        return sorted(cells, key=lambda cell: cell.left)
-    return None
+    bold = all(cell.bold for cell in cells)
+    if len(cells) < 2 or (len(cells) == 2 and not bold):
+        return None
+    lines = page[n : n + len(cells)]
+    if len(lines) != len(cells):
+        return None  # the row's pieces are not together
+    bottom = max(cell.top for cell in cells)
+    for line in page[n + len(cells) : n + len(cells) + 8]:
+        if line.bold != bold or line.top > bottom + line.height * 1.25:
+            break
+        lines.append(line)
+        bottom = max(bottom, line.top)
+    return lines
+
+
+def _columns(header: list[PdfLine]) -> list[float]:
+    """Left edges of the header's cells, one per column (wrapped pieces share their column's)."""
+    columns: list[float] = []
+    for left in sorted(line.left for line in header):
+        if not columns or left > columns[-1] + _SLACK:
+            columns.append(left)
+    return columns
 
 
 def _inside(line: PdfLine, columns: list[float], right: float) -> bool:
@@ -80,8 +101,9 @@ def _render(lines: list[PdfLine], columns: list[float], *, header: bool) -> list
             (k for k, start in enumerate(columns) if line.left >= start - _SLACK), default=0
         )
         cells[column].append(line)
+    # Within a cell, an id set apart on the left ("T1") comes first, then lines top to bottom.
     texts = [
-        " ".join(ln.text for ln in sorted(cells.get(k, []), key=lambda ln: ln.top))
+        " ".join(ln.text for ln in sorted(cells.get(k, []), key=lambda ln: (ln.left // 12, ln.top)))
         for k in range(len(columns))
     ]
     first = min(lines, key=lambda ln: ln.top)
