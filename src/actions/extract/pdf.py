@@ -283,7 +283,7 @@ def layout_text(pages: list[list[PdfLine]]) -> str:
     pages = drop_running_lines(pages)
     body = body_size(line for page in pages for line in page)
     pages = [_drop_footnotes(page, body) for page in pages]
-    pages = [rebuild_tables(_column_order(page)) for page in pages]
+    pages = [_rejoin(rebuild_tables(_column_order(page))) for page in pages]
     levels = _heading_levels(pages, body)
     out: list[_Block | str] = []
     last: _Block | None = None
@@ -294,6 +294,23 @@ def layout_text(pages: list[list[PdfLine]]) -> str:
             last = block
         out.append(PAGE_BREAK)
     return "\n".join(item if isinstance(item, str) else item.render() for item in out)
+
+
+def _rejoin(page: list[PdfLine]) -> list[PdfLine]:
+    """Pieces of one line split at wide gaps that turned out to be neither columns nor a
+    table (a stretched justified line) are one line again."""
+    out: list[PdfLine] = []
+    for line in page:
+        previous = out[-1] if out else None
+        if previous is not None and line.row and line.row == previous.row:
+            if not any(c.isalpha() for c in previous.text):  # a marker: the text sets the type
+                previous.top, previous.size, previous.bold = line.top, line.size, line.bold
+                previous.height = line.height
+            previous.text = f"{previous.text} {line.text}"
+            previous.right, previous.end_top = line.right, line.end_top
+        else:
+            out.append(line)
+    return out
 
 
 def body_size(lines: Iterable[PdfLine]) -> float:

@@ -34,7 +34,12 @@ def rebuild_tables(page: list[PdfLine]) -> list[PdfLine]:
         right = max(cell.right for cell in header)
         while end < len(page) and _inside(page[end], columns, right):
             end += 1
-        out.extend(_rows(header, page[n + len(header) : end], columns))
+        body = page[n + len(header) : end]
+        if not any(line.left > columns[0] + _SLACK for line in body):
+            out.append(page[n])  # nothing below it in a second column: a stretched line
+            n += 1
+            continue
+        out.extend(_rows(header, body, columns))
         n = end
     return out
 
