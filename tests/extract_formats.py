@@ -228,8 +228,8 @@ def write_typeset_pdf(text: str, path: Path, *, columns: int = 1) -> None:
             body.append(
                 "<ul>" + "".join(f"<li>{escape(str(r))}</li>" for r in block.rows) + "</ul>"
             )
-        else:
-            body.append(_html_table(block.rows))  # type: ignore[arg-type]
+        else:  # a publisher sets a table across the columns
+            body.append(f"<div class='wide'>{_html_table(block.rows)}</div>")  # type: ignore[arg-type]
     css = f"""
         @page {{ size: A4; margin: 25mm 20mm;
             @top-center {{ content: "Inspection report: published text"; font-size: 8pt }}
@@ -238,6 +238,7 @@ def write_typeset_pdf(text: str, path: Path, *, columns: int = 1) -> None:
             line-height: 1.35; columns: {columns}; column-gap: 12mm }}
         h2 {{ font-size: 14pt }} h3 {{ font-size: 11.5pt }}
         li {{ margin-bottom: 4pt }} td, th {{ font-size: 9pt; border: 1px solid #999 }}
+        .wide {{ column-span: all }}
     """
     html = f"<html><head><style>{css}</style></head><body>{''.join(body)}</body></html>"
     HTML(string=html).write_pdf(str(path))

@@ -76,7 +76,8 @@ def _columns(header: list[PdfLine]) -> list[float]:
 
 
 def _inside(line: PdfLine, columns: list[float], right: float) -> bool:
-    if line.left < columns[0] - _SLACK or line.left > right + _SLACK:
+    # Cells are padded: text starting left of the first cell is the page's text again.
+    if line.left < columns[0] - 1.5 or line.left > right + _SLACK:
         return False
     if line.row:
         return True  # a cell of a row PDFium split itself
