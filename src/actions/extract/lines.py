@@ -207,7 +207,7 @@ _FINDINGS_COLUMN = re.compile(
     # "Ref Recommendation": a PDF may set the id column's header too close to split off.
     r"^(?:(?:ref|no|id|number|#)\.?\s+)?"
     r"(recommendations?|areas?\s+for\s+improvement|afis?|causes?\s+of\s+concern)$",
-    re.I
+    re.I,
 )
 
 

@@ -58,7 +58,9 @@ _LEAD_IN = re.compile(
     re.I,
 )
 # "There are no priority or immediate actions.": the report says the list is empty.
-_NONE_STATED = re.compile(r"^(?:there\s+(?:are|were|is)\s+no|no\s+(?:priority|immediate|new)\b|none\.?$)", re.I)
+_NONE_STATED = re.compile(
+    r"^(?:there\s+(?:are|were|is)\s+no|no\s+(?:priority|immediate|new)\b|none\.?$)", re.I
+)
 # A heading with the first item on its line: "Cause of concern: The force …", "Recommendations R1 …"
 _HEADING_INLINE = re.compile(
     rf"^(?:{_HEAD})(?:\s*[:–-]\s+|\s+(?=(?:[A-Z]{{1,3}}\d{{1,3}}|\d{{1,2}}(?:\.\d+)*)\s))", re.I

@@ -63,6 +63,7 @@ class PdfLine:
     #: Set on the fragments of one PDFium line split at wide gaps (cells of a table row).
     row: int = 0
     table: bool = False  # a table row, written as "| cell | cell |" (see pdftables)
+    edge: float = 0.0  # the right edge of the text column the line stands in
     page_height: float = 0.0
     page_width: float = 0.0
 
@@ -108,12 +109,16 @@ def load_lines(data: bytes, path: Path) -> list[list[PdfLine]]:
         if "password" in str(exc).lower():
             raise UserInputError(f"{path}: PDF is password-protected") from None
         reason = " ".join(str(exc).split())[:120]
-        raise UserInputError(f"{path}: cannot read PDF (corrupt or unsupported: {reason})") from None
+        raise UserInputError(
+            f"{path}: cannot read PDF (corrupt or unsupported: {reason})"
+        ) from None
     try:
         return [_page_lines(document[n], n + 1) for n in range(len(document))]
     except pdfium.PdfiumError as exc:
         reason = " ".join(str(exc).split())[:120]
-        raise UserInputError(f"{path}: cannot read PDF (corrupt or unsupported: {reason})") from None
+        raise UserInputError(
+            f"{path}: cannot read PDF (corrupt or unsupported: {reason})"
+        ) from None
     finally:
         document.close()
 
@@ -162,7 +167,11 @@ def _lines(textpage: Any, raw: Any, text: str, start: int, length: int) -> list[
         return [_glyph_line(textpage, text, i) for i in visible]
     first_top = textpage.get_charbox(visible[lead], loose=True)[3]
     height = first_top - textpage.get_charbox(visible[lead], loose=True)[1]
-    own = [i for i in visible[:lead] if abs(textpage.get_charbox(i, loose=True)[3] - first_top) < height * 0.5]
+    own = [
+        i
+        for i in visible[:lead]
+        if abs(textpage.get_charbox(i, loose=True)[3] - first_top) < height * 0.5
+    ]
     apart = [_glyph_line(textpage, text, i) for i in visible[:lead] if i not in own]
     return apart + _fragments(textpage, raw, text, own[-1:] + visible[lead:])
 
@@ -240,7 +249,11 @@ def _line(textpage: Any, raw: Any, text: str, visible: list[int]) -> PdfLine | N
     bold = all(_is_bold(raw, handle, i) for i in sample) and any(text[i].isalpha() for i in sample)
     end = visible[-1]
     # A footnote marker: small digits right after the last word ("improve?¹" → "improve?").
-    while end > visible[0] and text[end].isdigit() and raw.FPDFText_GetFontSize(handle, end) < size * 0.8:
+    while (
+        end > visible[0]
+        and text[end].isdigit()
+        and raw.FPDFText_GetFontSize(handle, end) < size * 0.8
+    ):
         end -= 1
     row = _spaced(text, visible, end).replace("\ufffe", "-").replace("\x02", "-")
     left = textpage.get_charbox(visible[0], loose=True)[0]
@@ -283,7 +296,7 @@ def layout_text(pages: list[list[PdfLine]]) -> str:
     pages = drop_running_lines(pages)
     body = body_size(line for page in pages for line in page)
     pages = [_drop_footnotes(page, body) for page in pages]
-    pages = [_rejoin(rebuild_tables(_column_order(page))) for page in pages]
+    pages = [_with_edges(_rejoin(rebuild_tables(_column_order(page)))) for page in pages]
     levels = _heading_levels(pages, body)
     out: list[_Block | str] = []
     last: _Block | None = None
@@ -294,6 +307,20 @@ def layout_text(pages: list[list[PdfLine]]) -> str:
             last = block
         out.append(PAGE_BREAK)
     return "\n".join(item if isinstance(item, str) else item.render() for item in out)
+
+
+def _with_edges(page: list[PdfLine]) -> list[PdfLine]:
+    """Note each line's column edge: a paragraph whose last line reaches it may go on."""
+    if not page:
+        return page
+    middle = page[0].page_width / 2
+    sides = {
+        side: max((ln.right for ln in page if (ln.left > middle) == side), default=0.0)
+        for side in (False, True)
+    }
+    for line in page:
+        line.edge = sides[line.left > middle]
+    return page
 
 
 def _rejoin(page: list[PdfLine]) -> list[PdfLine]:
@@ -325,7 +352,9 @@ def drop_running_lines(pages: list[list[PdfLine]]) -> list[list[PdfLine]]:
     """Remove what repeats at the top or bottom of the pages, the page numbers there, and
     small print at the edges (a running head on a one-page document repeats nowhere)."""
     body = body_size(line for page in pages for line in page)
-    keys = Counter(key for page in pages for key in {_running_key(ln) for ln in page if _at_edge(ln)})
+    keys = Counter(
+        key for page in pages for key in {_running_key(ln) for ln in page if _at_edge(ln)}
+    )
     threshold = max(2, len(pages) // 4)
     # Bare numbers repeat too ("#"): they are page numbers only when they count the pages.
     running = {key for key, count in keys.items() if count >= threshold and key.strip("# ")}
@@ -440,7 +469,12 @@ def _style(line: PdfLine) -> tuple[float, bool]:
 
 
 def _is_heading_line(line: PdfLine, body: float) -> bool:
-    if line.table or len(line.text.split()) > 25 or _starts_item(line.text) or not any(c.isalpha() for c in line.text):
+    if (
+        line.table
+        or len(line.text.split()) > 25
+        or _starts_item(line.text)
+        or not any(c.isalpha() for c in line.text)
+    ):
         return False
     # Sizes are compared as ratios: the size PDFium reports is the font's nominal size, which
     # producers that scale the text matrix (WeasyPrint) set to a multiple of the printed size.
@@ -483,7 +517,8 @@ def _blocks(
     current = carried
     for n, line in enumerate(page):
         level = levels.get(_style(line)) if _is_heading_line(line, body) else None
-        if n == 0 and current is not None:
+        if current is not None and (n == 0 or line.left > current.last.right):
+            # The top of a page or of the next column: only an unfinished paragraph goes on.
             joins = _continues_over_page(current, line, level)
         else:
             joins = current is not None and _continues(current, line, level, pitch)
@@ -542,9 +577,7 @@ def _continues_over_page(block: _Block, line: PdfLine, level: int | None) -> boo
         return _same_size(line, block.last)
     # The paragraph ran to the foot of the page mid-sentence: its last line is a full one.
     last = block.last
-    full = last.right >= last.page_width * 0.5 and last.right - block.left >= (
-        last.page_width - 2 * block.left
-    ) * 0.8
+    full = last.right >= last.edge - (last.edge - block.left) * 0.15
     return full and not block.text.endswith(_TERMINAL) and _same_size(line, last)
 
 
