@@ -9,8 +9,12 @@ such findings whatever names it is given).
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
 
 from actions.extract.dates import CALENDAR, NUMBER
+from actions.extract.model import ExtractedFinding
 
 # An opening deadline or recommendation formula before the subject.
 _OPENING = re.compile(
@@ -53,6 +57,8 @@ _COMPOUND = re.compile(
     r"|fire\s+and\s+rescue\s+(?:services?|authorities|authority)|health\s+and\s+social\s+care",
     re.I,
 )
+# "College of Policing", "National Crime Agency", "NPCC": a body's own name.
+_PROPER_NAME = re.compile(r"^(?:[A-Z]{2,}|[A-Z][\w’'-]+(?:\s+(?:of|for|and|the|&)?\s*[A-Z][\w’'-]+)+)$")
 _SEPARATOR = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|with)\s+", re.I)
 _LEADING_WORDS = re.compile(r"^(?:the|all|each|every|both|relevant|individual)\s+", re.I)
 
@@ -88,7 +94,9 @@ def _subject(text: str) -> str | None:
 def _name_like(name: str) -> bool:
     """A body's name, not a clause: few words, no verb-like function words."""
     words = name.split()
-    if not 1 <= len(words) <= 8 or not _BODY_NOUN.search(name):
+    if not 1 <= len(words) <= 8:
+        return False
+    if not (_BODY_NOUN.search(name) or _PROPER_NAME.match(name)):
         return False
     return not re.search(r"\b(?:that|which|who|this|these|when|where|if|there|it)\b", name, re.I)
 
@@ -101,3 +109,34 @@ def _case(name: str) -> str:
     if len(words) == 1 and words[0][1:].islower() and words[0].endswith("s"):
         return name.lower()  # "Forces", "Councils": a plural common noun
     return name
+
+
+def addressee_key(name: str) -> str:
+    """How two spellings of a body compare: case, "the", plurals and punctuation aside."""
+    words = re.sub(r"[^\w\s]", " ", name.lower()).split()
+    words = [w for w in words if w not in ("the", "all")]
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words)
+
+
+def select_addressed(
+    findings: Sequence[ExtractedFinding], wanted: Sequence[str]
+) -> tuple[list[ExtractedFinding], Counter[str]]:
+    """The findings addressed to one of ``wanted`` or to no one, and how many of the others
+    each addressee had. A kept recommendation whose cause of concern was left out keeps no
+    parent; parents are renumbered to the kept list."""
+    if not wanted:
+        return list(findings), Counter()
+    keys = {addressee_key(name) for name in wanted}
+    kept_at: dict[int, int] = {}
+    left_out: Counter[str] = Counter()
+    for index, finding in enumerate(findings):
+        if not finding.addressees or keys & {addressee_key(a) for a in finding.addressees}:
+            kept_at[index] = len(kept_at)
+        else:
+            left_out.update(finding.addressees)
+    kept = [
+        replace(finding, parent=kept_at.get(finding.parent) if finding.parent is not None else None)
+        for index, finding in enumerate(findings)
+        if index in kept_at
+    ]
+    return kept, left_out

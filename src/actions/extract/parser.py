@@ -212,6 +212,11 @@ class Parser:
             section = _Section(_kind_of(match), single=single, toc=toc, level=line.heading)
             section.title, section.where = text, line.where
             section.addressees = _heading_addressees(text)
+            outer = self.section
+            if outer and (not outer.items or (outer.level and (line.heading or 0) > outer.level)):
+                # A list under (or right after, with nothing between) a heading that names
+                # its addressee: "What does the LSCB need to improve?" / "Areas for improvement"
+                section.addressees = section.addressees or outer.addressees
             self._open(section)
             self.last_heading = True
             if _RESETS_QUESTION.match(text):
@@ -628,10 +633,11 @@ def _text_confidence(base: float, text: str, parts: list[str]) -> float:
 
 def _heading_addressees(text: str) -> list[str]:
     """ "Recommendations for chief constables" → ["chief constables"]."""
-    match = re.search(r"\b(?:for|to)\s+(?P<who>.+?)\s*:?$", text, re.I)
-    if not match or not re.match(r"^(?:recommendations?|actions?)\b", text, re.I):
-        return []
-    return addressees_of(f"{match['who']} should act.")
+    match = re.match(r"^(?:recommendations?|actions?)\b.*?\b(?:for|to)\s+(?P<who>.+?)\s*:?$", text, re.I)
+    match = match or re.match(  # "What does the LSCB need to improve?"
+        r"^what\s+(?:does|do|should|must)\s+(?P<who>.+?)\s+(?:need|needs|do)\b", text, re.I
+    )
+    return addressees_of(f"{match['who']} should act.") if match else []
 
 
 def _ends_part(text: str) -> bool:
