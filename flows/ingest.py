@@ -22,7 +22,7 @@ def ingest_file(
     return call_service(
         services.ingest_report,
         Path(path),
-        InspectionMeta(**meta),
+        InspectionMeta(**{**meta, "addressees": tuple(meta.get("addressees") or ())}),
         dry_run=dry_run,
         received_at=received_at,
     )
@@ -38,10 +38,13 @@ def ingest_report(
     next_inspection: date | None = None,
     dry_run: bool = False,
     received_at: datetime | None = None,
+    addressees: list[str] | None = None,
 ) -> State:
     """Read a report file and create its inspection, findings and actions (idempotent).
 
     ``received_at`` back-dates the records (default now), e.g. when loading an older report.
+    ``addressees`` keeps only the findings addressed to those bodies (and those addressed to
+    no one), as ``actions ingest --addressee``.
     """
     meta = {
         "body": body,
@@ -49,6 +52,7 @@ def ingest_report(
         "title": title,
         "published": published,
         "next_inspection": next_inspection,
+        "addressees": list(addressees or []),
     }
     outcome = ingest_file(path, meta, dry_run, received_at)
     if "error" in outcome:
@@ -68,5 +72,13 @@ def ingest_report(
     ]
     if summary["unassigned"]:
         lines.append(f"- **unassigned**: {', '.join(summary['unassigned'])}")
+    if summary["left_out"]:
+        named = _left_out(summary["left_out_addressees"])
+        lines.append(f"- **left out**: {summary['left_out']} addressed to others: {named}")
+    lines += [f"- **check**: {warning}" for warning in summary["warnings"]]
     publish_markdown("ingest-summary", "\n".join(lines), f"ingest of {Path(path).name}")
     return Completed(data=summary)
+
+
+def _left_out(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} ({n})" for name, n in sorted(counts.items()))

@@ -22,6 +22,7 @@ from actions import audit
 from actions.assignment import Assigner
 from actions.bulk import bulk_insert, next_ids
 from actions.errors import UserInputError
+from actions.extract.addressees import addressee_counts, select_addressed
 from actions.models import (
     OPEN_STATUSES,
     Action,
@@ -64,6 +65,8 @@ class InspectionMeta:
     title: str | None = None
     published: date | None = None
     next_inspection: date | None = None
+    #: Keep only findings addressed to these bodies (and those addressed to none); empty: all.
+    addressees: tuple[str, ...] = ()
 
 
 @dataclass
@@ -94,6 +97,11 @@ class IngestPlan:
     matched_ids: dict[int, int] = field(default_factory=dict)
     #: Why nothing happens, for an "unchanged" plan.
     note: str = ""
+    #: Findings left out by ``--addressee``: how many each other addressee had.
+    left_out: dict[str, int] = field(default_factory=dict)
+    findings_left_out: list[Any] = field(default_factory=list)
+    #: Where the reader saw findings it could not place (page or line), for a person to check.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def unassigned(self) -> list[str]:
@@ -112,6 +120,9 @@ class IngestPlan:
             "superseded": self.superseded_refs,
             "unassigned": self.unassigned,
             "note": self.note,
+            "left_out": len(self.findings_left_out),
+            "left_out_addressees": dict(self.left_out),
+            "warnings": list(self.warnings),
         }
 
 
@@ -173,9 +184,18 @@ def plan_ingest(session: Session, path: Path, meta: InspectionMeta, policy: Poli
     report = extract_file(path)
     if not report.findings:
         raise UserInputError(f"no findings found in {path}")
+    findings, dropped = select_addressed(report.findings, meta.addressees)
+    left_out = addressee_counts(dropped)
+    if not findings:
+        named = ", ".join(sorted(left_out))
+        raise UserInputError(
+            f"no findings in {path} are addressed to {', '.join(meta.addressees)} "
+            f"(or to no one); it addresses {named}"
+        )
     title = meta.title or report.title or path.stem.replace("_", " ")
     programme = report.programme or ""
     resolved = InspectionMeta(
+        addressees=meta.addressees,
         body=meta.body,
         inspectorate=meta.inspectorate or report.inspectorate or "HMICFRS",
         title=title,
@@ -192,7 +212,10 @@ def plan_ingest(session: Session, path: Path, meta: InspectionMeta, policy: Poli
         .first()
     )
     if previous is not None:
-        return _plan_revision(session, path, sha, previous, report.findings, resolved, policy)
+        plan = _plan_revision(session, path, sha, previous, findings, resolved, policy)
+        plan.left_out, plan.warnings = dict(left_out), list(report.warnings)
+        plan.findings_left_out = dropped
+        return plan
     taken = set(session.execute(select(col(Inspection.code))).scalars())
     code = inspection_code(meta.body, _year(resolved, programme), taken)
     plan = IngestPlan(
@@ -201,11 +224,14 @@ def plan_ingest(session: Session, path: Path, meta: InspectionMeta, policy: Poli
         "new",
         code,
         title,
-        findings=list(report.findings),
+        findings=findings,
         meta={**resolved.__dict__, "programme": programme},
+        left_out=dict(left_out),
+        findings_left_out=dropped,
+        warnings=list(report.warnings),
     )
     plan.new_actions = _plan_actions(
-        session, code, report.findings, range(len(report.findings)), resolved, policy, Counter()
+        session, code, findings, range(len(findings)), resolved, policy, Counter()
     )
     return plan
 

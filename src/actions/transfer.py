@@ -56,6 +56,7 @@ from sqlmodel import Session, col
 
 from actions import db
 from actions.bulk import bulk_insert, insert_with_ids
+from actions.cells import COLUMNS, REQUIRED_COLUMNS, neutralise, restore
 from actions.dates import LONDON, in_range, range_text, today
 from actions.errors import ActionsError, RowErrors, UserInputError
 from actions.lifecycle import parse_status
@@ -77,25 +78,7 @@ from actions.refs import inspection_code, short_title
 from actions.tabular import Row, read_table
 from actions.types import utcnow
 
-COLUMNS = (
-    "ref",
-    "inspection",
-    "kind",
-    "finding",
-    "title",
-    "owner_email",
-    "deadline",
-    "status",
-    "progress",
-    "last_update_on",
-    "rag",
-    "notes",
-)
-REQUIRED_COLUMNS = tuple(c for c in COLUMNS if c != "rag")
 FORMATS = ("csv", "xlsx")
-#: First characters that make a spreadsheet evaluate a cell (CSV/formula injection).
-FORMULA_STARTS = frozenset("=+-@\t\r")
-QUOTE = "'"
 REF_RE = re.compile(r"^(?P<code>[A-Z0-9]+(?:-[A-Z0-9]+)*)-(?P<kind>AFI|COC|REC)-(?P<n>\d{1,6})$")
 MAX_REF, MAX_TITLE, MAX_LABEL, MAX_BODY = 60, 300, 300, 200
 #: Rows per INSERT/UPDATE batch: bounds memory and keeps statements well under driver limits.
@@ -125,22 +108,6 @@ class _NoProgress:
 
     def advance(self, count: int) -> None:
         pass
-
-
-# --------------------------------------------------------------------------- cells
-
-
-def neutralise(value: str) -> str:
-    """Make a text cell inert in a spreadsheet; :func:`restore` undoes exactly this."""
-    if value[:1] in FORMULA_STARTS or value.startswith(QUOTE):
-        return QUOTE + value
-    return value
-
-
-def restore(value: str) -> str:
-    if value.startswith(QUOTE) and (value[1:2] in FORMULA_STARTS or value[1:2] == QUOTE):
-        return value[1:]
-    return value
 
 
 # --------------------------------------------------------------------------- export

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from actions import db
 from actions.cli.app import (
@@ -16,6 +18,7 @@ from actions.cli.app import (
     app,
     database,
     emit_json,
+    err,
     fitted_table,
     out,
     people_app,
@@ -219,27 +222,59 @@ def _print_action(view: Any, deadlines: list[Any], updates: list[Any], trail: li
 @app.command()
 def extract(
     file: Annotated[Path, typer.Argument(help="Report: .txt, .html/.htm, .pdf or .docx.")],
-    fmt: Annotated[str, typer.Option("--format", help="json or table.")] = "json",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="json, table, or csv (the actions-CSV columns: correct, then `actions import`).",
+        ),
+    ] = "json",
 ) -> None:
-    """Print the findings of a report (no database)."""
+    """Print the findings of a report (no database).
+
+    Where the report looks like it holds findings the reader could not place, a warning on
+    stderr names the page or line to check.
+    """
     from actions.errors import UserInputError
     from actions.extract import extract_file
 
-    if fmt not in {"json", "table"}:
-        raise UserInputError(f"--format {fmt!r}: use json or table")
+    if fmt not in {"json", "table", "csv"}:
+        raise UserInputError(f"--format {fmt!r}: use json, table or csv")
     report = extract_file(file)
     if not report.findings:
         raise UserInputError(f"no findings found in {file}")
+    for warning in report.warnings:
+        err.print(f"warning: {warning}", markup=False, highlight=False)
     if fmt == "json":
         emit_json(report.to_json())
-        return
-    table = Table("#", "kind", "ref", "question", "due", "text")
+    elif fmt == "csv":
+        from actions.extract.tabular import write_findings_csv
+
+        inspection = report.title or file.stem.replace("_", " ")
+        write_findings_csv(report, inspection, sys.stdout)
+    else:
+        _print_findings(report, file)
+
+
+def _print_findings(report: Any, file: Path) -> None:
+    table = Table("#", "kind", "ref", "question", "due", "conf.", "text")
     for index, f in enumerate(report.findings):
         table.add_row(
-            str(index), f.kind, f.reference or "", f.question or "", f.due_text or "", f.text
+            *(
+                Text(cell)
+                for cell in (
+                    str(index),
+                    f.kind,
+                    f.reference or "",
+                    f.question or "",
+                    f.due_text or "",
+                    f"{f.confidence:.2f}",
+                    f.text,
+                )
+            )
         )
     out.print(table)
-    out.print(f"{len(report.findings)} finding(s) in {file}")
+    out.print(f"{len(report.findings)} finding(s) in {file}", markup=False)
 
 
 @app.command()
@@ -252,6 +287,15 @@ def ingest(
     ] = None,
     published: Annotated[str | None, typer.Option(metavar="YYYY-MM-DD")] = None,
     next_inspection: Annotated[str | None, typer.Option(metavar="YYYY-MM-DD")] = None,
+    addressee: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--addressee",
+            metavar="NAME",
+            help="Keep findings addressed to this body (repeatable) and those addressed to "
+            "no one, e.g. --addressee 'chief constables'.",
+        ),
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would happen.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -271,6 +315,7 @@ def ingest(
         next_inspection=parse_date(next_inspection, what="--next-inspection")
         if next_inspection
         else None,
+        addressees=tuple(name.strip() for name in addressee or () if name.strip()),
     )
     require_file(file)  # a clear error before any flow run starts
     summary = run_ingest_flow(str(file.resolve()), asdict(meta), dry_run=dry_run)
@@ -299,6 +344,16 @@ def _print_ingest(summary: dict[str, Any]) -> None:
             f"[yellow]{len(summary['unassigned'])} action(s) have no owner yet:[/] "
             + ", ".join(summary["unassigned"])
         )
+    if summary.get("left_out"):
+        named = ", ".join(
+            f"{name} ({n})" for name, n in sorted(summary["left_out_addressees"].items())
+        )
+        out.print(
+            f"left out {summary['left_out']} finding(s) addressed to others: {named}",
+            markup=False,
+        )
+    for warning in summary.get("warnings", []):
+        err.print(f"warning: {warning}", markup=False, highlight=False)
 
 
 # --------------------------------------------------------------------------- write

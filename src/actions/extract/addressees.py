@@ -58,7 +58,9 @@ _COMPOUND = re.compile(
     re.I,
 )
 # "College of Policing", "National Crime Agency", "NPCC": a body's own name.
-_PROPER_NAME = re.compile(r"^(?:[A-Z]{2,}|[A-Z][\w’'-]+(?:\s+(?:of|for|and|the|&)?\s*[A-Z][\w’'-]+)+)$")
+_PROPER_NAME = re.compile(
+    r"^(?:[A-Z]{2,}|[A-Z][\w’'-]+(?:\s+(?:of|for|and|the|&)?\s*[A-Z][\w’'-]+)+)$"
+)
 _SEPARATOR = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|with)\s+", re.I)
 _LEADING_WORDS = re.compile(r"^(?:the|all|each|every|both|relevant|individual)\s+", re.I)
 
@@ -120,23 +122,28 @@ def addressee_key(name: str) -> str:
 
 def select_addressed(
     findings: Sequence[ExtractedFinding], wanted: Sequence[str]
-) -> tuple[list[ExtractedFinding], Counter[str]]:
-    """The findings addressed to one of ``wanted`` or to no one, and how many of the others
-    each addressee had. A kept recommendation whose cause of concern was left out keeps no
-    parent; parents are renumbered to the kept list."""
+) -> tuple[list[ExtractedFinding], list[ExtractedFinding]]:
+    """(kept, left out): the findings addressed to one of ``wanted`` or to no one, and the
+    others. A kept recommendation whose cause of concern was left out keeps no parent; parents
+    are renumbered to the kept list."""
     if not wanted:
-        return list(findings), Counter()
+        return list(findings), []
     keys = {addressee_key(name) for name in wanted}
     kept_at: dict[int, int] = {}
-    left_out: Counter[str] = Counter()
+    left_out: list[ExtractedFinding] = []
     for index, finding in enumerate(findings):
         if not finding.addressees or keys & {addressee_key(a) for a in finding.addressees}:
             kept_at[index] = len(kept_at)
         else:
-            left_out.update(finding.addressees)
+            left_out.append(finding)
     kept = [
         replace(finding, parent=kept_at.get(finding.parent) if finding.parent is not None else None)
         for index, finding in enumerate(findings)
         if index in kept_at
     ]
     return kept, left_out
+
+
+def addressee_counts(findings: Sequence[ExtractedFinding]) -> dict[str, int]:
+    """How many of ``findings`` each body is named in (a finding may name several)."""
+    return dict(Counter(name for finding in findings for name in finding.addressees))

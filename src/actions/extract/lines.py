@@ -107,9 +107,9 @@ def prepare_lines(text: str) -> list[Line]:
         if "\f" in row:  # a page break (the PDF reader, pdftotext)
             page += row.count("\f")
             row = row.replace("\f", "")
-        where = {"page": page if paged else None, "lineno": index + 1}
+        at_page, lineno = (page if paged else None), index + 1
         if _is_table_header(raw, index):
-            lines.extend(replace(line, **where) for line in _findings_column(row))
+            lines.extend(replace(ln, page=at_page, lineno=lineno) for ln in _findings_column(row))
             continue
         if _is_table_rule(row):
             continue
@@ -120,7 +120,7 @@ def prepare_lines(text: str) -> list[Line]:
         for piece in _split_inline_bullets(row) if level is None else [row]:
             line = classify(piece)
             if line is not None:
-                lines.append(replace(line, heading=level, **where))
+                lines.append(replace(line, heading=level, page=at_page, lineno=lineno))
     return lines
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-
 from datetime import date
 
 from actions.extract.addressees import addressees as addressees_of
@@ -633,7 +632,9 @@ def _text_confidence(base: float, text: str, parts: list[str]) -> float:
 
 def _heading_addressees(text: str) -> list[str]:
     """ "Recommendations for chief constables" → ["chief constables"]."""
-    match = re.match(r"^(?:recommendations?|actions?)\b.*?\b(?:for|to)\s+(?P<who>.+?)\s*:?$", text, re.I)
+    match = re.match(
+        r"^(?:recommendations?|actions?)\b.*?\b(?:for|to)\s+(?P<who>.+?)\s*:?$", text, re.I
+    )
     match = match or re.match(  # "What does the LSCB need to improve?"
         r"^what\s+(?:does|do|should|must)\s+(?P<who>.+?)\s+(?:need|needs|do)\b", text, re.I
     )

@@ -24,6 +24,7 @@ Pages are separated by a form feed, so later stages can say on which page someth
 from __future__ import annotations
 
 import ctypes
+import itertools
 import re
 import statistics
 import unicodedata
@@ -184,7 +185,7 @@ def _fragments(textpage: Any, raw: Any, text: str, visible: list[int]) -> list[P
     _, bottom, _, top = box(anchor, loose=True)
     gaps = {
         index: box(index, loose=True)[0] - box(previous, loose=True)[2]
-        for previous, index in zip(visible, visible[1:], strict=False)
+        for previous, index in itertools.pairwise(visible)
         if index > previous + 1
     }
     # A cell or column gap is over an em wide, and wider than the line's narrowest word gap by
@@ -586,7 +587,7 @@ def _line_pitch(page: list[PdfLine]) -> float:
     (the most common gap may be between paragraphs, when most paragraphs are one line)."""
     gaps = Counter(
         round(b.top - a.end_top)
-        for a, b in zip(page, page[1:], strict=False)
+        for a, b in itertools.pairwise(page)
         if a.height * 0.8 <= b.top - a.end_top < a.height * 3 and _same_size(a, b)
     )
     usual = sorted(gap for gap, count in gaps.items() if count >= 2)

@@ -1,0 +1,36 @@
+"""The actions spreadsheet's columns and its cell rules, shared by export, import and
+``extract --format csv`` (SPEC section 6). No database here: ``extract`` stays light."""
+
+from __future__ import annotations
+
+COLUMNS = (
+    "ref",
+    "inspection",
+    "kind",
+    "finding",
+    "title",
+    "owner_email",
+    "deadline",
+    "status",
+    "progress",
+    "last_update_on",
+    "rag",
+    "notes",
+)
+REQUIRED_COLUMNS = tuple(c for c in COLUMNS if c != "rag")
+#: First characters that make a spreadsheet evaluate a cell (CSV/formula injection).
+FORMULA_STARTS = frozenset("=+-@\t\r")
+QUOTE = "'"
+
+
+def neutralise(value: str) -> str:
+    """Make a text cell inert in a spreadsheet; :func:`restore` undoes exactly this."""
+    if value[:1] in FORMULA_STARTS or value.startswith(QUOTE):
+        return QUOTE + value
+    return value
+
+
+def restore(value: str) -> str:
+    if value.startswith(QUOTE) and (value[1:2] in FORMULA_STARTS or value[1:2] == QUOTE):
+        return value[1:]
+    return value
