@@ -42,8 +42,10 @@ def extract_text(
         parser.feed(line)
     meta = guess_metadata(text, lines)
     published = meta["published"]
+    findings, warnings = parser.finish()
     return ExtractedReport(
-        findings=parser.findings(),
+        findings=findings,
+        warnings=warnings,
         source=source,
         source_format=source_format,
         body=_str(meta["body"]),

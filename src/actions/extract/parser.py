@@ -119,6 +119,7 @@ class _Item:
     due_group: tuple[date | None, str] | None = None
     addressees: list[str] = field(default_factory=list)
     confidence: float = 1.0
+    where: str = ""  # the page or line it starts on
 
 
 @dataclass
@@ -159,9 +160,11 @@ class Parser:
         self.coc: _Item | None = None
         self.last_heading = False  # the previous line was a whole-line findings heading
         self.warnings: list[str] = []
+        self.where = ""
 
     # -- dispatch -------------------------------------------------------------------------------
     def feed(self, line: Line) -> None:
+        self.where = line.where
         if line.status_block:
             self._close_section()
             if self.register:
@@ -428,6 +431,7 @@ class Parser:
         item.due_group = section.due
         item.addressees = list(section.addressees)
         item.confidence = _confidence(section, marker)
+        item.where = self.where
         item.stem_open = item.text.endswith(":")
         item.carried_over = section.carried_pending
         section.items.append(item)
@@ -439,6 +443,27 @@ class Parser:
         items = _group_headings([i for i in self.items if i.text])
         index = {id(item): n for n, item in enumerate(items)}
         return [_finding(item, index) for item in items]
+
+    def finish(self) -> tuple[list[ExtractedFinding], list[str]]:
+        """The findings, and warnings of what a person should check (by page or line)."""
+        self._close_section()
+        findings = self.findings()
+        where = {n: item.where for n, item in enumerate(_group_headings(self.items))}
+        uncertain = [
+            f"{where.get(n, '')}: finding {n + 1} is uncertain (confidence "
+            f"{finding.confidence:.2f}): {_clip(finding.text)}"
+            for n, finding in enumerate(findings)
+            if finding.confidence < UNCERTAIN
+        ]
+        return findings, self.warnings + uncertain
+
+
+#: A finding below this confidence is named in the warnings for a person to check.
+UNCERTAIN = 0.7
+
+
+def _clip(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _finding(item: _Item, index: dict[int, int]) -> ExtractedFinding:
@@ -585,7 +610,7 @@ def _continues(item: _Item, line: Line) -> bool:
 def _continues_text(previous: str, text: str) -> bool:
     """A wrapped line: it starts in lower case, or the text before it stops mid-phrase (a
     comma, a connective, an open bracket), whatever the next line starts with."""
-    if previous.endswith((*_TERMINAL, ";", ":")) or _ends_part(previous):
+    if previous.endswith((*_TERMINAL, ";", ":", "; and", "; or")):
         return False
     if text[:1].islower():
         return True

@@ -40,6 +40,8 @@ from actions.extract.pdftables import rebuild_tables
 PAGE_BREAK = "\f"
 _EDGE = 0.1  # the top and bottom tenth of a page hold running headers and footers
 _BULLET_GLYPHS = frozenset("•●▪◦‣⁃○■□◆◇►▶➢➤✓✔–—−-*·o\uf0b7\uf0a7\uf06e\uf0d8\uf0fc")
+_NUMBER_MARKER = re.compile(r"\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)]")  # "3." "(a)" "iv)"
+_MARKER = -1.0  # the ``size`` of a marker line drawn apart from its item (see _lines)
 _NUMBERED = re.compile(r"^\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]|[ivx]{1,4})[.)]\s")
 _TERMINAL = (".", "!", "?", ":")
 _PAGE_NUMBER = re.compile(r"(?:page\s+)?(\d{1,4})(?:\s*(?:of|/)\s*\d{1,4})?", re.I)
@@ -142,39 +144,90 @@ def _page_lines(page: Any, number: int) -> list[PdfLine]:
                 line.top, line.end_top = height - line.top, height - line.end_top
                 lines.append(line)
             offset += len(row) + 2
-        return _attach_bullets(lines)
+        return _attach_markers(lines)
     finally:
         textpage.close()
         page.close()
 
 
 def _lines(textpage: Any, raw: Any, text: str, start: int, length: int) -> list[PdfLine]:
-    """A PDFium line, less the bullets that belong elsewhere.
+    """A PDFium line, less the list markers that belong elsewhere.
 
-    Some producers draw list markers apart from their items (all bullets of a page after its
-    text, say), so PDFium may give a line of bullets only, or put them before another line's
-    text: such bullets become lines of their own, placed by their own boxes, and
-    :func:`_attach_bullets` gives each to the item beside it.
+    Some producers draw list markers (bullets, "3.") apart from their items, after the page's
+    text say, so PDFium may give a line of markers only, or put them before another line's
+    text: such markers become lines of their own, placed by their own boxes, and
+    :func:`_attach_markers` gives each to the item level with it.
     """
     visible = [i for i in range(start, start + length) if not text[i].isspace()]
     if not visible:
         return []
+    tokens = _tokens(text, visible)
     lead = 0
-    while lead < len(visible) and _bullet_glyph(text[visible[lead]]):
+    while lead < len(tokens) and _marker_token(text, tokens[lead]):
         lead += 1
     if lead == 0:
         return _fragments(textpage, raw, text, visible)
-    if lead == len(visible):
-        return [_glyph_line(textpage, text, i) for i in visible]
-    first_top = textpage.get_charbox(visible[lead], loose=True)[3]
-    height = first_top - textpage.get_charbox(visible[lead], loose=True)[1]
+    if lead == len(tokens):
+        return [_marker_line(textpage, text, token) for token in tokens]
+    first = tokens[lead][0]
+    _, bottom, _, first_top = textpage.get_charbox(first, loose=True)
+    height = first_top - bottom
     own = [
-        i
-        for i in visible[:lead]
-        if abs(textpage.get_charbox(i, loose=True)[3] - first_top) < height * 0.5
+        token
+        for token in tokens[:lead]
+        if abs(textpage.get_charbox(token[0], loose=True)[3] - first_top) < height * 0.5
     ]
-    apart = [_glyph_line(textpage, text, i) for i in visible[:lead] if i not in own]
-    return apart + _fragments(textpage, raw, text, own[-1:] + visible[lead:])
+    apart = [_marker_line(textpage, text, token) for token in tokens[:lead] if token not in own]
+    rest = [i for token in own[-1:] + tokens[lead:] for i in token]
+    return apart + _fragments(textpage, raw, text, rest)
+
+
+def _tokens(text: str, visible: list[int]) -> list[list[int]]:
+    """Indices of the line's characters grouped into space-separated tokens."""
+    tokens: list[list[int]] = [[visible[0]]]
+    for previous, index in itertools.pairwise(visible):
+        if index > previous + 1:
+            tokens.append([])
+        tokens[-1].append(index)
+    return tokens
+
+
+def _marker_token(text: str, token: list[int]) -> bool:
+    word = "".join(text[i] for i in token)
+    return (len(word) == 1 and _bullet_glyph(word)) or bool(_NUMBER_MARKER.fullmatch(word))
+
+
+def _marker_line(textpage: Any, text: str, token: list[int]) -> PdfLine:
+    left, bottom, _, top = textpage.get_charbox(token[0], loose=True)
+    right = textpage.get_charbox(token[-1], loose=True)[2]
+    word = "".join(text[i] for i in token)
+    return PdfLine(0, word, left, right, top, _MARKER, False, top, top - bottom)
+
+
+def _bullet_glyph(char: str) -> bool:
+    return _bullet(char + " x")
+
+
+def _attach_markers(lines: list[PdfLine]) -> list[PdfLine]:
+    """Give each list marker drawn apart to the line of text level with it, on its right."""
+    markers = [ln for ln in lines if ln.size == _MARKER]
+    if not markers:
+        return lines
+    text_lines = [ln for ln in lines if ln.size != _MARKER]
+    for marker in markers:
+        level = [
+            ln
+            for ln in text_lines
+            if ln.left > marker.left
+            and abs(ln.top - marker.top) < max(ln.height, marker.height) * 0.6
+        ]
+        if level:
+            item = min(level, key=lambda ln: ln.left)
+            if not _starts_item(item.text):
+                glyph = "•" if _bullet_glyph(marker.text) else marker.text
+                item.text = f"{glyph} {item.text}"
+                item.left = marker.left
+    return text_lines
 
 
 def _fragments(textpage: Any, raw: Any, text: str, visible: list[int]) -> list[PdfLine]:
@@ -209,35 +262,6 @@ def _fragments(textpage: Any, raw: Any, text: str, visible: list[int]) -> list[P
         for line in lines:
             line.row = row
     return lines
-
-
-def _glyph_line(textpage: Any, text: str, index: int) -> PdfLine:
-    left, bottom, right, top = textpage.get_charbox(index, loose=True)
-    return PdfLine(0, text[index], left, right, top, 0.0, False, top, top - bottom)
-
-
-def _bullet_glyph(char: str) -> bool:
-    return _bullet(char + " x")
-
-
-def _attach_bullets(lines: list[PdfLine]) -> list[PdfLine]:
-    """Give each bullet drawn apart to the line of text level with it, on its right."""
-    glyphs = [ln for ln in lines if ln.size == 0.0]
-    if not glyphs:
-        return lines
-    text_lines = [ln for ln in lines if ln.size > 0.0]
-    for glyph in glyphs:
-        level = [
-            ln
-            for ln in text_lines
-            if ln.left > glyph.left and abs(ln.top - glyph.top) < max(ln.height, glyph.height) * 0.6
-        ]
-        if level:
-            item = min(level, key=lambda ln: ln.left)
-            if not _bullet(item.text):
-                item.text = f"• {item.text}"
-                item.left = glyph.left
-    return text_lines
 
 
 def _line(textpage: Any, raw: Any, text: str, visible: list[int]) -> PdfLine | None:
@@ -297,7 +321,7 @@ def layout_text(pages: list[list[PdfLine]]) -> str:
     pages = drop_running_lines(pages)
     body = body_size(line for page in pages for line in page)
     pages = [_drop_footnotes(page, body) for page in pages]
-    pages = [_with_edges(_rejoin(rebuild_tables(_column_order(page)))) for page in pages]
+    pages = [_with_edges(_rejoin(_column_order(rebuild_tables(page)))) for page in pages]
     levels = _heading_levels(pages, body)
     out: list[_Block | str] = []
     last: _Block | None = None

@@ -113,5 +113,6 @@ def _render(lines: list[PdfLine], columns: list[float], *, header: bool) -> list
         for k in range(len(columns))
     ]
     first = min(lines, key=lambda ln: ln.top)
-    row = replace(first, text="| " + " | ".join(texts) + " |", row=0, table=True)
+    right = max(line.right for line in lines)
+    row = replace(first, text="| " + " | ".join(texts) + " |", row=0, table=True, right=right)
     return [row, replace(row, text="|---|")] if header else [row]

@@ -13,9 +13,7 @@ from typing import TextIO
 
 from actions.cells import COLUMNS, neutralise
 from actions.extract.model import ExtractedFinding, ExtractedReport
-
-#: Below this, a finding's row says in ``notes`` that a person should check it.
-CHECK_BELOW = 0.7
+from actions.extract.parser import UNCERTAIN
 
 
 def write_findings_csv(report: ExtractedReport, inspection: str, handle: TextIO) -> int:
@@ -61,6 +59,6 @@ def _notes(finding: ExtractedFinding) -> str:
         notes.append(f"stated deadline: {finding.due_text}")
     if finding.addressees:
         notes.append("addressed to: " + ", ".join(finding.addressees))
-    if finding.confidence < CHECK_BELOW:
+    if finding.confidence < UNCERTAIN:
         notes.append(f"check against the report (reader confidence {finding.confidence:.2f})")
     return "; ".join(notes)
