@@ -458,3 +458,47 @@ def test_every_format_ingests_the_same_findings(
     assert len(stored["txt"]) == 13
     for fmt in ("html", "pdf", "docx"):
         assert stored[fmt] == stored["txt"], fmt
+
+
+# -- addressees (national and thematic reports) --------------------------------------------------
+NATIONAL_REPORT = """An inspection of vetting in the police service
+
+Cause of concern
+
+Forces do not know whether their vetting decisions are fair.
+
+Recommendations
+
+By 31 March 2024, the Home Office should publish guidance on vetting appeals.
+
+By 30 June 2024, chief constables should make sure every vetting decision is recorded.
+
+Areas for improvement
+
+  • Every force should improve how it monitors vetting outcomes.
+"""
+
+
+def test_addressee_keeps_named_and_unaddressed_findings_and_says_what_it_left_out(
+    database_url: str, tmp_path: Path
+) -> None:
+    report = write(tmp_path / "national.txt", NATIONAL_REPORT)
+    meta = InspectionMeta(body=TEST_BODY, addressees=("Chief Constable",))  # case, plural aside
+    summary = ingest_report(report, meta, dry_run=True)
+    assert summary["created"] == ["TES-COC-01", "TES-REC-01", "TES-AFI-01"]
+    assert summary["left_out"] == 1
+    assert summary["left_out_addressees"] == {"Home Office": 1}
+
+
+def test_addressee_that_keeps_nothing_is_refused_naming_the_addressees(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, engine: Engine
+) -> None:
+    report = write(
+        tmp_path / "home-office.txt",
+        "Recommendations\n\n1. The Home Office should publish guidance on vetting appeals.\n",
+    )
+    before = counts(engine)
+    result = ingest(capsys, report, "--addressee", "chief constables", body=TEST_BODY)
+    assert result.code == 2
+    assert "addressed to chief constables" in result.err and "Home Office" in result.err
+    assert counts(engine) == before
