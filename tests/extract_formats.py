@@ -21,7 +21,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 FORMATS = ("txt", "html", "pdf", "docx", "print", "columns")
 #: Formats written as a typeset PDF (WeasyPrint): headings, bullets, running heads, justified.
 PRINTED = {"print": 1, "columns": 2}
-_BULLET = re.compile(r"^\s*(?:[•●▪◦]\s*|-\s+)")
+_BULLET = re.compile(r"^\s*(?:[•●▪◦◼■►➢\uf0b7]\s*|-\s+)")
 
 
 def fixture_names() -> list[str]:

@@ -7,6 +7,7 @@ marker style a given inspectorate or website used.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 
@@ -99,7 +100,7 @@ def prepare_lines(text: str) -> list[Line]:
     """Split report text into classified lines, dropping noise and empty lines."""
     text = _strip_source_line(text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _replace_status_markup(text)
-    raw = text.split("\n")
+    raw = _drop_running_heads(text.split("\n"))
     paged = "\f" in text
     page = 1
     lines: list[Line] = []
@@ -168,6 +169,52 @@ def parse_marker(text: str) -> Line:
         if m := pattern.match(text):
             return Line(text[m.end() :].strip(), marker=kind, reference=m[1])
     return Line(text)
+
+
+_PAGE_LINES = 8  # fewer lines than this between two numbers: not page numbers
+_PAGE_NUMBER_LINE = re.compile(r"^\s*(?:page\s+)?\d{1,4}(?:\s+of\s+\d{1,4})?\s*$", re.I)
+
+
+def _drop_running_heads(rows: list[str]) -> list[str]:
+    """Text copied from a PDF keeps each page's running head beside its page number: a line
+    that stands next to a page number on two pages or more is page furniture there (blanked,
+    so line numbers stay true). The same words elsewhere (a heading) are kept."""
+    filled = [n for n, row in enumerate(rows) if row.strip()]
+    place = {n: k for k, n in enumerate(filled)}  # distances count lines with text only
+    candidates = [n for n in filled if _PAGE_NUMBER_LINE.match(rows[n])]
+    # Pages are long: numbers a few lines apart number list items (a register's "1", "2").
+    numbers = [
+        n
+        for k, n in enumerate(candidates)
+        if (k == 0 or place[n] - place[candidates[k - 1]] >= _PAGE_LINES)
+        and (k + 1 == len(candidates) or place[candidates[k + 1]] - place[n] >= _PAGE_LINES)
+    ]
+    if len(numbers) < 2:
+        return rows
+    near: dict[str, set[int]] = {}
+    for number in numbers:
+        at = place[number]
+        for n in filled[max(0, at - 2) : at + 3]:
+            key = _furniture_key(rows[n])
+            if key and n not in numbers:
+                near.setdefault(key, set()).add(n)
+    pages_with = {key: len({_nearest(numbers, n) for n in spots}) for key, spots in near.items()}
+    # By most page numbers, not by some: a heading that twice opens a page is not furniture.
+    enough = max(2, math.ceil(len(numbers) * 0.6))
+    drop = {n for key, spots in near.items() if pages_with[key] >= enough for n in spots}
+    drop |= {_nearest(numbers, n) for n in drop}  # and the page numbers they stand by
+    return ["" if n in drop else row for n, row in enumerate(rows)]
+
+
+def _furniture_key(row: str) -> str:
+    text = collapse(row)
+    if not text or len(text.split()) > 14 or text.endswith((".", ";", ",")):
+        return ""
+    return re.sub(r"\d+", "#", text.lower())
+
+
+def _nearest(numbers: list[int], n: int) -> int:
+    return min(numbers, key=lambda m: abs(m - n))
 
 
 def _strip_source_line(text: str) -> str:

@@ -13,7 +13,7 @@ before a status block.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from actions.extract.addressees import addressees as addressees_of
@@ -38,7 +38,10 @@ _HEAD = (
     rf"(?P<coc>causes?\s+of\s+concern|(?:priority|key)\s+concerns)|(?P<afi>{_AFI_HEAD})"
     r"|(?P<rec>(?:main\s+|key\s+|other\s+|our\s+|national\s+)?recommendations?"
     r"(?:\s+(?:for|to)\s+.{1,80}?)?|actions?\s+required|(?:statutory\s+)?requirements?"
-    r"|priority\s+(?:and|&)\s+immediate\s+actions?|(?:priority|immediate)\s+actions?"
+    r"|priority\s+(?:and|&)\s+immediate\s+actions?|(?:priority|immediate|urgent)\s+actions?"
+    r"|(?:areas?|matters?|points?)\s+(?:for|requiring)\s+(?:priority|immediate|urgent)\s+action"
+    # CQC warning notices: "What you must do"; "What the provider must do"
+    r"|what\s+(?:you|we|the\s+.{1,40}?)\s+(?:must|need\s+to|needs\s+to)\s+do(?:\s+now|\s+next)?"
     r"|actions?\s+we\s+have\s+told\s+the\s+provider\s+to\s+take"
     r"|actions?\s+the\s+provider\s+(?:must|should)\s+take)"
 )
@@ -53,7 +56,12 @@ _PREAMBLE = re.compile(r"\b(?:table|list)\s+below\b|\bas\s+follows\s*:?$", re.I)
 # A lead-in: "…the local authority should take the following action.", "…as follows:"
 _LEAD_IN = re.compile(
     r"\bthe\s+following(?:\s+\w+){0,2}\s*[.:]?$|\bas\s+follows\s*[.:]?$"
-    r"|\b(?:table|list)\s+below\b|\b(?:set\s+out|listed)\s+below\s*[.:]?$",
+    r"|\b(?:table|list)\s+below\b|\b(?:set\s+out|listed)\s+below\s*[.:]?$"
+    # The report speaking of its list: "We have made four recommendations to help …:"
+    r"|^(?:as\s+a\s+result[^,]*,\s*)?(?:we|inspectors|hmi\w*|ofsted|estyn|cqc|this\s+report)"
+    r"\s+(?:has\s+|have\s+)?(?:made|makes|make|identified|sets?\s+out)\b.*"
+    r"\b(?:recommendations|requirements|areas|actions|improvements)\b"
+    r"|\b(?:recommendations|requirements|areas|actions|improvements)\b[^.]*:$",
     re.I,
 )
 # "There are no priority or immediate actions.": the report says the list is empty.
@@ -189,6 +197,12 @@ class Parser:
             return False
         if group := deadline_group(line.text):
             section.due = group
+            return True
+        last = section.items[-1] if section.items else None
+        if last is not None and _stops_mid_phrase(last.parts[-1] if last.parts else last.text):
+            # Text set like a heading right after an item that stops mid-phrase ("…held by")
+            # is the item's next line.
+            self._item_line(replace(line, heading=None))
             return True
         assert line.heading is not None
         if section.level is not None and line.heading > section.level:
@@ -617,9 +631,21 @@ def _continues_text(previous: str, text: str) -> bool:
     return previous.count("(") > previous.count(")") or bool(_MID_PHRASE.search(previous))
 
 
+# Words a sentence does not end on: a line ending with one carries on in the next line.
 _MID_PHRASE = re.compile(
-    r"(?:,|\b(?:and|or|of|the|to|in|on|for|with|by|a|an|that|which|its|their|from|at|as))$", re.I
+    r"(?:,|\b(?:and|or|nor|but|of|the|to|in|on|for|with|within|without|by|a|an|that|which|who"
+    r"|whose|its|their|his|her|our|your|this|these|those|from|at|as|into|onto|than|under|across"
+    r"|between|over|about|after|before|per|including|such|each|every|all|any|is|are|be|been"
+    r"|was|were|has|have|had|will|would|should|must|can|could|may|might|so|both|either"
+    r"|where|when|while|if|because|whether|against|through|towards|upon|via|more|less|most))$",
+    re.I,
 )
+
+
+def _stops_mid_phrase(text: str) -> bool:
+    if text.endswith((*_TERMINAL, ";", ":", ")")):
+        return False
+    return text.count("(") > text.count(")") or bool(_MID_PHRASE.search(text))
 
 
 def _title_like(text: str) -> bool:

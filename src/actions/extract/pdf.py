@@ -545,6 +545,8 @@ def _blocks(
         if current is not None and (n == 0 or line.left > current.last.right):
             # The top of a page or of the next column: only an unfinished paragraph goes on.
             joins = _continues_over_page(current, line, level)
+            if joins:  # its lines go on in this column now
+                current.left = current.indent = line.left
         else:
             joins = current is not None and _continues(current, line, level, pitch)
         if joins and current is not None:
