@@ -18,37 +18,29 @@ from flows.common import (
     resolve_as_of,
     user_error_state,
 )
-from flows.deliver import deliver_messages
 
 
 @task(retries=2, retry_delay_seconds=[10, 60])
-def plan_messages(kind: str, as_of: date, dry_run: bool) -> dict[str, Any]:
-    """One coarse task for the whole plan: a constant number of SQL statements."""
-
-    def planned() -> dict[str, Any]:
-        result = services.plan_messages(kind, as_of, dry_run=dry_run)
-        return {**result.summary(), "message_ids": result.message_ids, "messages": result.table()}
-
-    return call_service(planned)
+def plan_and_deliver(kind: str, as_of: date, dry_run: bool) -> dict[str, Any]:
+    """One coarse task: the same service as ``actions chase`` in-process (a constant number
+    of SQL statements to plan, then delivery of what was planned). Safe to retry: every item
+    has a dedupe key and every message is in the outbox before it is sent."""
+    return call_service(services.chase_or_escalate, kind, as_of, dry_run=dry_run)
 
 
 def _chase(kind: str, as_of: date | None, dry_run: bool) -> State:
     logger = get_run_logger()
     day = resolve_as_of(as_of)
-    outcome = plan_messages(kind, day, dry_run)
+    outcome = plan_and_deliver(kind, day, dry_run)
     if "error" in outcome:
         return user_error_state(outcome)
-    plan = outcome["result"]
-    summary: dict[str, Any] = {**plan, "sent": 0, "failed": 0, "dry_run": dry_run, "delivery": []}
-    if plan["message_ids"] and not dry_run:
-        report = deliver_messages(plan["message_ids"])
-        if "error" in report:
-            return user_error_state(report)
-        summary.update(sent=report["sent"], failed=report["failed"], delivery=report["rows"])
+    summary: dict[str, Any] = {"delivery": [], **outcome["result"]}
     publish_table(
         f"{kind}-messages", summary["messages"], f"{kind} as of {day}: who gets what (no addresses)"
     )
     publish_markdown(f"{kind}-summary", _markdown(kind, summary), f"{kind} as of {day}")
+    if kind == "escalate" and not dry_run:
+        announce(summary)
     logger.info(
         "%s as of %s: %s planned, %s sent, %s failed, %s already sent",
         kind,

@@ -10,7 +10,6 @@ import pytest
 
 from actions.cli import run
 from actions.settings import reset_settings
-from tests.prefect_env import FLOW_COMMANDS, ensure_prefect
 
 
 @dataclass
@@ -24,8 +23,6 @@ class Result:
 
 
 def actions(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
-    if FLOW_COMMANDS & set(args) and "--help" not in args:
-        ensure_prefect()
     reset_settings()
     capsys.readouterr()
     code = run(list(args))

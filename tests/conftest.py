@@ -56,6 +56,9 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
     for key in list(os.environ):
         if key.startswith("ACTIONS_") and key != "ACTIONS_TEST_POSTGRES_URL":
             monkeypatch.delenv(key)
+    # Commands run in-process unless a test points them at a Prefect server on purpose.
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("PREFECT_PROFILES_PATH", str(tmp_path / "no-prefect-profiles.toml"))
     monkeypatch.chdir(tmp_path)
     reset_settings()
     yield

@@ -12,7 +12,6 @@ from contextlib import ExitStack
 from typing import Any
 
 _stack: ExitStack | None = None
-FLOW_COMMANDS = {"ingest", "chase", "escalate", "report", "demo"}
 
 
 def ensure_prefect() -> None:

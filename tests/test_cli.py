@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -284,3 +285,58 @@ def test_list_filters(capsys: pytest.CaptureFixture[str], session: Session) -> N
     ]
     bad = actions(capsys, "list", "--status", "finished")
     assert bad.code == 2 and "unknown status" in bad.err
+
+
+# -- start-up: commands import only what they use ----------------------------------------------
+_IMPORTS_AFTER = """
+import sys
+from actions.cli import run
+code = run(sys.argv[1:])
+heavy = ("prefect", "weasyprint", "fastapi", "openpyxl", "apprise", "pypdfium2")
+print(code, *sorted({m.split(".")[0] for m in sys.modules} & set(heavy)))
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "allowed"),
+    [
+        (["--help"], set()),
+        (["list", "--json"], set()),
+        (["chase", "--as-of", "2027-03-01", "--dry-run", "--json"], set()),
+        (["extract", "SAMPLE"], set()),
+        (["extract", "PDF"], {"pypdfium2"}),
+    ],
+)
+def test_everyday_commands_do_not_import_prefect_or_other_heavy_libraries(
+    args: list[str], allowed: set[str], tmp_path: Path
+) -> None:
+    """No PREFECT_API_URL: commands run in-process and never import Prefect (~2.3 s alone)."""
+    import subprocess
+    import sys
+
+    from tests.extract_formats import write_pdf
+
+    pdf = tmp_path / "report.pdf"
+    write_pdf("Areas for improvement\n\n- The force should improve its vetting.\n", pdf)
+    sample = Path(__file__).resolve().parents[1] / "src/actions/sample"
+    args = [
+        {"SAMPLE": str(sample / "northamptonshire_peel2018_legitimacy.txt"), "PDF": str(pdf)}.get(
+            a, a
+        )
+        for a in args
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ACTIONS_"))}
+    env |= {
+        "ACTIONS_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+        "PREFECT_PROFILES_PATH": str(tmp_path / "none.toml"),
+    }
+    init = subprocess.run(
+        [sys.executable, "-c", _IMPORTS_AFTER, "init"], env=env, capture_output=True, text=True
+    )
+    assert init.stdout.strip().splitlines()[-1] == "0", init.stderr
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORTS_AFTER, *args], env=env, capture_output=True, text=True
+    )
+    code, *imported = done.stdout.strip().splitlines()[-1].split()
+    assert code == "0", done.stderr
+    assert set(imported) == allowed

@@ -19,6 +19,7 @@ poll, a fresh Python process per flow run), ~2 s to stop everything.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -272,3 +273,44 @@ def test_chase_deployment_runs_on_a_worker_from_a_clean_checkout(
     body = owner_digest.get_content()
     assert "NOR-2018-AFI-01" in body and "NOR-2018-AFI-02" in body
     assert "NOR-2018-AFI-03" not in body  # Oscar's, in his own digest
+
+
+def test_cli_with_a_server_runs_flow_runs_and_emits_the_escalation_events(
+    api_url: str, smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
+    """With PREFECT_API_URL set, `actions escalate` is a flow run on that server (shown in the
+    UI), and the run emits the events an Automation can trigger on."""
+    url = f"sqlite:///{tmp_path / 'actions.db'}"
+    engine = db.make_engine(url)
+    db.migrate(engine)
+    with session_scope(engine) as session:
+        people = seed_people(session)
+        # 30 days overdue on AS_OF: levels 1 to 3 are all due; level 3 goes to the SRO.
+        seed_action(session, owner=people["owner"], deadline=date(2027, 1, 30))
+    engine.dispose()
+    env = prefect_env(tmp_path / "prefect-home", api_url) | {
+        "ACTIONS_DATABASE_URL": url,
+        "ACTIONS_EMAIL_URL": smtp_sink.url(),
+        "ACTIONS_SECRET_KEY": SECRET,
+    }
+    actions_cli = str(Path(sys.executable).with_name("actions"))
+    output = run([actions_cli, "escalate", "--as-of", AS_OF, "--json"], env, tmp_path)
+    summary, _ = json.JSONDecoder().raw_decode(output)  # stdout first, the run's log after
+    assert (summary["sent"], summary["failed"]) == (2, 0), output  # the owner and the SRO
+
+    with httpx.Client(base_url=api_url, timeout=10) as api:
+        runs = api.post("/flow_runs/filter", json={}).json()
+        assert [r["name"] for r in runs] == [f"escalate {AS_OF}"]
+        assert runs[0]["state_type"] == "COMPLETED"
+        wanted = {"inspection-actions.action.overdue", "inspection-actions.escalated.level3"}
+        seen: dict[str, Any] = {}
+        deadline = time.monotonic() + 60  # the server persists events in batches
+        while set(seen) != wanted and time.monotonic() < deadline:
+            body = {"filter": {"event": {"prefix": ["inspection-actions."]}}, "limit": 50}
+            response = api.post("/events/filter", json=body)
+            assert response.status_code == 200, response.text
+            seen = {e["event"]: e for e in response.json()["events"]}
+            time.sleep(1)
+    assert set(seen) == wanted
+    level3 = seen["inspection-actions.escalated.level3"]["payload"]
+    assert level3 == {"as_of": AS_OF, "count": 1, "refs": ["NOR-2018-AFI-01"]}

@@ -87,7 +87,7 @@ def _review(ref: str, by: str, day: date, *, accept: bool, note: str = "") -> No
 
 def run(folder: Path, say: Callable[[str], None]) -> DemoResult:
     from actions import db
-    from actions.flows_api import run_chase_flow, run_ingest_flow, run_report_flow
+    from actions.flows_api import run_chase, run_ingest, run_report
     from actions.models import Status
     from actions.people import import_people
 
@@ -96,7 +96,7 @@ def run(folder: Path, say: Callable[[str], None]) -> DemoResult:
     with db.session_scope() as session:
         import_people(session, SAMPLE_PEOPLE)
     say(f"people: {SAMPLE_PEOPLE.name} imported (7 people, managers and an SRO)")
-    ingest = run_ingest_flow(
+    ingest = run_ingest(
         str(SAMPLE_REPORT),
         {
             "body": BODY,
@@ -114,7 +114,7 @@ def run(folder: Path, say: Callable[[str], None]) -> DemoResult:
     )
 
     def chase(kind: str, day: date) -> None:
-        summary = run_chase_flow(kind, day, dry_run=False)
+        summary = run_chase(kind, day, dry_run=False)
         result.steps.append({"step": kind, **{k: summary[k] for k in ("as_of", "planned", "sent")}})
         say(
             f"{kind} as of {day}: {summary['sent']} message(s) to "
@@ -169,7 +169,7 @@ def run(folder: Path, say: Callable[[str], None]) -> DemoResult:
     say("updates: progress posted, one completion accepted, one deadline change accepted")
     for day in (date(2020, 3, 30), date(2020, 4, 6), date(2020, 4, 20)):
         chase("escalate", day)
-    report = run_report_flow(date(2020, 4, 20), str(folder / "reports"))
+    report = run_report(date(2020, 4, 20), str(folder / "reports"))
     result.report_files = report["files"]
     say(
         f"report: written, and sent to {len(report['queued'])} recipient(s) "

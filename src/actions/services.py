@@ -83,3 +83,74 @@ def chase_or_escalate(
         summary.update(sent=report.sent, failed=report.failed, delivery=report.rows)
     summary["messages"] = result.table()
     return summary
+
+
+def progress_report(
+    as_of: date,
+    out_dir: Path,
+    *,
+    formats: str = "html,pdf,md,csv,xlsx",
+    inspection: str | None = None,
+    send: bool = True,
+    owners: list[str] | None = None,
+    since: date | None = None,
+    title: str | None = None,
+) -> dict[str, Any]:
+    """Write the progress report, the pre-inspection packs that are due, and send the report to
+    managers and the SRO (SPEC section 10). A report narrowed to an inspection or to owners is
+    neither sent nor accompanied by packs. ``markdown`` in the result is the report as Markdown
+    (the flow publishes it as an artifact)."""
+    from actions import distribution
+    from actions.delivery import deliver
+    from actions.reports import generate_report, parse_formats
+
+    output = generate_report(
+        out_dir,
+        parse_formats(formats),
+        as_of,
+        inspection_code=inspection,
+        owner_emails=owners,
+        since=since,
+        title=title,
+    )
+    summary: dict[str, Any] = {
+        "as_of": as_of.isoformat(),
+        "files": {fmt: str(path) for fmt, path in output.paths.items()},
+        "summary": output.summary,
+        "markdown": output.markdown,
+        "packs": [],
+        "queued": [],
+        "sent": 0,
+        "failed": 0,
+    }
+    if inspection is not None or owners is not None:
+        return summary
+    summary["packs"] = write_due_packs(out_dir, as_of)
+    if send:
+        summary["queued"] = distribution.queue_reports(as_of, out_dir)
+        if summary["queued"]:
+            report = deliver()
+            summary.update(sent=report.sent, failed=report.failed)
+    return summary
+
+
+def write_due_packs(out_dir: Path, as_of: date) -> list[dict[str, Any]]:
+    """The pre-inspection pack of every inspection whose next inspection is near."""
+    from actions.queries import list_inspections
+    from actions.reports import generate_pack, pack_due
+
+    policy = load_policy()
+    with db.session_scope() as session:
+        known = list_inspections(session)
+    packs = []
+    for inspection in known:
+        if pack_due(as_of, inspection.next_inspection, policy):
+            output = generate_pack(out_dir, inspection.code, as_of)
+            packs.append(
+                {
+                    "inspection": inspection.code,
+                    "next_inspection": str(inspection.next_inspection),
+                    **{fmt: str(path) for fmt, path in output.paths.items()},
+                }
+            )
+    return packs

@@ -11,15 +11,19 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlmodel import Session
 
-from actions import db
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+# Start-up speed: `actions --help`, `extract` and the like import neither the database layer
+# (SQLAlchemy + SQLModel: ~1 s here) nor Prefect, WeasyPrint, FastAPI or Apprise; commands
+# import what they use inside their functions.
 
 app = typer.Typer(
     name="actions",
@@ -50,6 +54,8 @@ def emit_json(data: Any) -> None:
 @contextmanager
 def database() -> Iterator[Session]:
     """A unit of work on an initialised database."""
+    from actions import db
+
     db.require_schema()
     with db.session_scope() as session:
         yield session

@@ -15,10 +15,10 @@ DryRunOpt = Annotated[
 
 
 def _run(kind: str, as_of: str | None, dry_run: bool, as_json: bool) -> int:
-    from actions.flows_api import run_chase_flow
+    from actions.flows_api import run_chase
 
     day = as_of_or_today(as_of)
-    summary = run_chase_flow(kind, day, dry_run=dry_run)
+    summary = run_chase(kind, day, dry_run=dry_run)
     public = {
         k: summary[k]
         for k in ("as_of", "planned", "sent", "skipped_duplicate", "failed", "recipients")

@@ -11,7 +11,6 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from actions import db
 from actions.cli.app import (
     AsOfOpt,
     JsonOpt,
@@ -35,6 +34,8 @@ def init(as_json: JsonOpt = False) -> None:
     from actions.settings import get_settings
 
     url = get_settings().database_url
+    from actions import db
+
     revision = db.migrate()
     if as_json:
         emit_json({"database": db.describe_url(url), "revision": revision})
@@ -301,7 +302,7 @@ def ingest(
 ) -> None:
     """Create the inspection, its findings and one action per finding (idempotent)."""
     from actions.errors import UserInputError
-    from actions.flows_api import run_ingest_flow
+    from actions.flows_api import run_ingest
     from actions.ingest import InspectionMeta
     from actions.tabular import require_file
 
@@ -318,7 +319,7 @@ def ingest(
         addressees=tuple(name.strip() for name in addressee or () if name.strip()),
     )
     require_file(file)  # a clear error before any flow run starts
-    summary = run_ingest_flow(str(file.resolve()), asdict(meta), dry_run=dry_run)
+    summary = run_ingest(str(file.resolve()), asdict(meta), dry_run=dry_run)
     if as_json:
         emit_json(summary)
         return

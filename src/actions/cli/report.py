@@ -62,7 +62,7 @@ def report(
     after publication) and --pack the pre-inspection pack instead of the progress report.
     """
     from actions.errors import UserInputError
-    from actions.flows_api import run_report_flow
+    from actions.flows_api import run_report
     from actions.reports import generate_pack, generate_statutory_response, parse_formats
 
     day = as_of_or_today(as_of)
@@ -84,7 +84,7 @@ def report(
         return
     # The progress report runs as a Prefect flow run (SPEC section 5); sending it to managers
     # is the scheduled flow's job, so the command only writes the files.
-    written = run_report_flow(
+    written = run_report(
         day,
         str(out_dir),
         formats=",".join(parse_formats(fmt)),
