@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from actions.extract.pdf import PdfLine
+    from actions.extract.pdf.model import PdfLine
 
 _SLACK = 4.0  # points of misalignment tolerated between a cell and its column
 
