@@ -287,6 +287,35 @@ def test_list_filters(capsys: pytest.CaptureFixture[str], session: Session) -> N
     assert bad.code == 2 and "unknown status" in bad.err
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Vetting [/] decisions",  # rich's closing tag: crashed list, show and people list
+        "Stop and search [sic] records",  # vanished as an unknown tag
+        "[link=https://evil.example]Click[/link] here",  # made a hyperlink
+        "Escape \x1b[31mred\x1b[0m sequence",  # reached the terminal
+    ],
+)
+def test_data_prints_as_text_never_markup(
+    capsys: pytest.CaptureFixture[str], session: Session, title: str
+) -> None:
+    people = seed_people(session)
+    people["owner"].name = title
+    action = seed_action(session, owner=people["owner"], ref="NOR-2018-AFI-01")
+    action.title = title
+    session.commit()
+    shown = title.replace("\x1b", "\\x1b")
+    for args in (["list"], ["show", "NOR-2018-AFI-01"], ["people", "list"]):
+        result = actions(capsys, *args)
+        assert result.code == 0, result.err
+        flat = " ".join(result.out.split())
+        assert "\x1b" not in result.out
+        if args[0] == "show":
+            assert " ".join(shown.split()) in flat, result.out
+        elif args[0] == "people":  # a narrow cell wraps and cuts: each word's start is there
+            assert all(word[:5] in result.out for word in shown.split()), result.out
+
+
 # -- start-up: commands import only what they use ----------------------------------------------
 _IMPORTS_AFTER = """
 import sys

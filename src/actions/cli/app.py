@@ -8,6 +8,7 @@ package, grouped by what they do; each registers itself on :data:`app`.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -61,10 +62,23 @@ def database() -> Iterator[Session]:
         yield session
 
 
-def fitted_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> Table:
-    """Every column but the last keeps its full width; the last (free text) is cut to fit."""
+#: C0 and C1 control characters (tab and newline aside): shown escaped, never sent to the terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain(value: object) -> Text:
+    """Data for the terminal: never read as markup ("[sic]", "[/]", "[link=…]" print as
+    written) and control characters (an ESC sequence in a name) shown as ``\x1b``."""
+    return Text(_CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", str(value)))
+
+
+def fitted_table(headers: tuple[str, ...], rows: Sequence[tuple[str | Text, ...]]) -> Table:
+    """Every column but the last keeps its full width; the last (free text) is cut to fit.
+
+    Cells are data (``plain``) unless they are already ``Text`` (a coloured RAG cell)."""
+    cells = [[c if isinstance(c, Text) else plain(c) for c in row] for row in rows]
     widths = [
-        max([len(headers[i])] + [len(Text.from_markup(r[i]).plain) for r in rows])
+        max([len(headers[i])] + [len(row[i].plain) for row in cells])
         for i in range(len(headers) - 1)
     ]
     room = out.width - sum(widths) - 3 * len(headers) - 1
@@ -73,11 +87,11 @@ def fitted_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> T
         column.no_wrap, column.min_width = True, width
     last = table.columns[-1]
     last.no_wrap, last.overflow, last.max_width = True, "ellipsis", max(room, 10)
-    for row in rows:
+    for row in cells:
         table.add_row(*row)
     return table
 
 
-def rag_cell(rag: str) -> str:
-    colours = {"red": "[bold red]red[/]", "amber": "[yellow]amber[/]", "green": "[green]green[/]"}
-    return colours.get(rag, "—")
+def rag_cell(rag: str) -> Text:
+    styles = {"red": "bold red", "amber": "yellow", "green": "green"}
+    return Text(rag, style=styles[rag]) if rag in styles else Text("—")

@@ -21,6 +21,7 @@ from actions.cli.app import (
     fitted_table,
     out,
     people_app,
+    plain,
     rag_cell,
 )
 from actions.dates import as_of_or_today, parse_date
@@ -90,9 +91,8 @@ def people_list(as_json: JsonOpt = False) -> None:
             return
         table = Table("email", "name", "manager", "role", "channel")
         for person, manager in rows:
-            table.add_row(
-                person.email, person.name, manager or "", person.role, channel_label(person)
-            )
+            cells = (person.email, person.name, manager or "", person.role, channel_label(person))
+            table.add_row(*(plain(cell) for cell in cells))
     out.print(table)
 
 
@@ -178,23 +178,26 @@ def show(ref: str, as_of: AsOfOpt = None, as_json: JsonOpt = False) -> None:
 
 
 def _print_action(view: Any, deadlines: list[Any], updates: list[Any], trail: list[Any]) -> None:
-    out.print(f"[bold]{view.ref}[/] {view.title}")
-    out.print(f"  inspection  {view.inspection}")
-    out.print(f"  kind        {view.kind}" + (f" — {view.question}" if view.question else ""))
-    out.print(f"  owner       {view.owner_email or '(unassigned)'}")
-    out.print(f"  status      {view.status}, {view.progress}%, RAG {view.rag or '—'}")
-    out.print(
-        f"  deadline    {view.deadline or '(none)'}"
-        + (f", {view.days_overdue} day(s) overdue" if view.days_overdue else "")
-    )
-    out.print(f"  escalation  level {view.escalation_level}")
-    out.print("\n[bold]Finding[/]")
-    out.print(f"  {view.finding}", markup=False)
-    out.print("\n[bold]Deadlines[/]")
+    """Every value is data (``plain``): only the section titles are styled."""
+    overdue = f", {view.days_overdue} day(s) overdue" if view.days_overdue else ""
+    question = f" — {view.question}" if view.question else ""
+    out.print(Text.assemble((view.ref, "bold"), " ", plain(view.title)))
+    for line in (
+        f"  inspection  {view.inspection}",
+        f"  kind        {view.kind}{question}",
+        f"  owner       {view.owner_email or '(unassigned)'}",
+        f"  status      {view.status}, {view.progress}%, RAG {view.rag or '—'}",
+        f"  deadline    {view.deadline or '(none)'}{overdue}",
+        f"  escalation  level {view.escalation_level}",
+    ):
+        out.print(plain(line))
+    out.print(Text("\nFinding", style="bold"))
+    out.print(plain(f"  {view.finding}"))
+    out.print(Text("\nDeadlines", style="bold"))
     for d in deadlines:
         when = d.since.date().isoformat() if d.since else ""
-        out.print(f"  {d.deadline or '(none)'}  {d.by} {when} {d.reason}".rstrip(), markup=False)
-    out.print("\n[bold]Updates[/]")
+        out.print(plain(f"  {d.deadline or '(none)'}  {d.by} {when} {d.reason}".rstrip()))
+    out.print(Text("\nUpdates", style="bold"))
     for u in updates or []:
         review = (
             f" → {u.decision} by {u.reviewer}"
@@ -203,18 +206,14 @@ def _print_action(view: Any, deadlines: list[Any], updates: list[Any], trail: li
         )
         asked = f" status→{u.status_to}" if u.status_to else ""
         asked += f" deadline→{u.requested_deadline}" if u.requested_deadline else ""
-        out.print(
-            f"  {u.at:%Y-%m-%d %H:%M} {u.by}{asked}{review}: {u.note or u.reason}", markup=False
-        )
+        out.print(plain(f"  {u.at:%Y-%m-%d %H:%M} {u.by}{asked}{review}: {u.note or u.reason}"))
     if not updates:
         out.print("  (none)")
-    out.print("\n[bold]History[/]")
+    out.print(Text("\nHistory", style="bold"))
     for r in trail:
-        out.print(
-            f"  {r.at:%Y-%m-%d %H:%M} {r.actor}: {r.field} {r.old or ''} → {r.new or ''}"
-            + (f" ({r.reason})" if r.reason else ""),
-            markup=False,
-        )
+        change = f"{r.field} {r.old or ''} → {r.new or ''}"
+        reason = f" ({r.reason})" if r.reason else ""
+        out.print(plain(f"  {r.at:%Y-%m-%d %H:%M} {r.actor}: {change}{reason}"))
 
 
 # --------------------------------------------------------------------------- reports in
@@ -262,7 +261,7 @@ def _print_findings(report: Any, file: Path) -> None:
     for index, f in enumerate(report.findings):
         table.add_row(
             *(
-                Text(cell)
+                plain(cell)
                 for cell in (
                     str(index),
                     f.kind,
@@ -275,7 +274,7 @@ def _print_findings(report: Any, file: Path) -> None:
             )
         )
     out.print(table)
-    out.print(f"{len(report.findings)} finding(s) in {file}", markup=False)
+    out.print(plain(f"{len(report.findings)} finding(s) in {file}"))
 
 
 @app.command()
@@ -332,9 +331,11 @@ def _print_ingest(summary: dict[str, Any]) -> None:
         return
     prefix = "would " if summary["dry_run"] else ""
     out.print(
-        f"{summary['inspection']} — {summary['title']} ({summary['outcome']}): "
-        f"{prefix}create {len(summary['created'])} action(s), keep {summary['kept']}, "
-        f"{prefix}supersede {len(summary['superseded'])}"
+        plain(
+            f"{summary['inspection']} — {summary['title']} ({summary['outcome']}): "
+            f"{prefix}create {len(summary['created'])} action(s), keep {summary['kept']}, "
+            f"{prefix}supersede {len(summary['superseded'])}"
+        )
     )
     for ref in summary["created"]:
         out.print(f"  + {ref}")
