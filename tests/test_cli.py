@@ -369,3 +369,33 @@ def test_everyday_commands_do_not_import_prefect_or_other_heavy_libraries(
     code, *imported = done.stdout.strip().splitlines()[-1].split()
     assert code == "0", done.stderr
     assert set(imported) == allowed
+
+
+# -- weak or broken settings -------------------------------------------------------------------
+def test_a_short_secret_key_is_refused_without_printing_it(
+    capsys: pytest.CaptureFixture[str], database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACTIONS_SECRET_KEY", "k3y")
+    result = actions(capsys, "chase", "--as-of", "2027-03-01")
+    assert result.code == 2
+    assert "ACTIONS_SECRET_KEY is too short (3 characters)" in result.err
+    assert "k3y" not in result.err + result.out
+    assert result.err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://user@127.0.0.1:99999/db",
+        "postgresql+psycopg://user:pw@127.0.0.1:abc/db",
+        "postgresql+psycopg://user@127.0.0.1:0/db",
+    ],
+)
+def test_a_bad_port_in_the_database_url_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("ACTIONS_DATABASE_URL", url)
+    result = actions(capsys, "list")
+    assert result.code == 2
+    assert result.err.startswith("error: ACTIONS_DATABASE_URL") and result.err.count("\n") == 1
+    assert "pw" not in result.err

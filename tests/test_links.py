@@ -27,7 +27,7 @@ from actions.settings import reset_settings
 from actions.web.security import SESSION_SALT
 from tests.helpers import seed_people
 
-SECRET = "links-test-secret-0123456789"
+SECRET = "links-test-secret-0123456789abcdef"
 
 
 @pytest.fixture(autouse=True)
@@ -104,7 +104,7 @@ def test_a_session_cookie_is_not_a_link() -> None:
 
 def test_another_key_refuses_the_link(monkeypatch: pytest.MonkeyPatch) -> None:
     token = token_of(portal_link("owner@force.example"))
-    monkeypatch.setenv("ACTIONS_SECRET_KEY", "rotated-secret-key-987654")
+    monkeypatch.setenv("ACTIONS_SECRET_KEY", "rotated-secret-key-987654-abcdefghij")
     reset_settings()
     with pytest.raises(InvalidToken):
         verify_token(token)

@@ -70,7 +70,7 @@ def database(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPa
     shutil.copy(sqlite_template, path)
     url = f"sqlite:///{path}"
     monkeypatch.setenv("ACTIONS_DATABASE_URL", url)
-    monkeypatch.setenv("ACTIONS_SECRET_KEY", "e2e-secret-key-0123456789abcdef")
+    monkeypatch.setenv("ACTIONS_SECRET_KEY", "e2e-secret-key-0123456789abcdefgh")
     reset_settings()
     with session_scope(db.get_engine(url)) as session:
         people = seed_people(session)

@@ -344,3 +344,16 @@ def test_cli_report_needs_an_initialised_database(
 ) -> None:
     result = actions(capsys, "report", "--format", "md", "--out", str(tmp_path))
     assert result.code == 1 and "actions init" in result.err
+
+
+@pytest.mark.parametrize("where", ["/proc/actions-reports", "/proc/self/actions-reports"])
+def test_report_to_an_unwritable_place_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], database_url: str, where: str
+) -> None:
+    from tests.cli_runner import actions
+
+    assert actions(capsys, "init").code == 0
+    result = actions(capsys, "report", "--out", where, "--format", "md,html")
+    assert result.code == 2
+    assert result.err.startswith(f"error: {where}: cannot write reports there")
+    assert result.err.count("\n") == 1 and "Traceback" not in result.err

@@ -10,7 +10,7 @@ from actions.links import InvalidToken, verify_token
 from tests.cli_runner import actions
 from tests.helpers import seed_people
 
-SECRET = "cli-test-secret-0123456789"
+SECRET = "cli-test-secret-0123456789abcdefgh"
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ def http() -> Iterator[HttpSink]:
 @pytest.fixture
 def world(engine: Engine, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """sro ← manager ← owner/other; three open actions; email through the SMTP sink."""
-    monkeypatch.setenv("ACTIONS_SECRET_KEY", "test-secret-key-for-links")
+    monkeypatch.setenv("ACTIONS_SECRET_KEY", "test-secret-key-for-links-0123456789")
     monkeypatch.setenv("ACTIONS_EMAIL_URL", smtp.url())
     reset_settings()
     with session_scope(engine) as session:

@@ -34,8 +34,11 @@ def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
 def make_engine(url: str, *, pre_ping: bool = True) -> Engine:
     try:
         parsed = make_url(url)
-    except ArgumentError:
+        port = parsed.port  # SQLAlchemy parses the port lazily: "host:abc" fails here
+    except (ArgumentError, ValueError):
         raise ConfigError("ACTIONS_DATABASE_URL is not a valid database URL") from None
+    if port is not None and not 0 < port < 65536:
+        raise ConfigError(f"ACTIONS_DATABASE_URL: port {port} is not a port number (1-65535)")
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
             parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}

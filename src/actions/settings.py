@@ -18,6 +18,10 @@ DEFAULT_DATABASE_URL = "sqlite:///actions.db"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
+#: Characters a signing key needs at least (SPEC section 4).
+MIN_SECRET_KEY = 32
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ACTIONS_", extra="ignore")
 
@@ -49,7 +53,15 @@ class Settings(BaseSettings):
     def require_secret_key(self) -> str:
         if self.secret_key is None:
             raise ConfigError("ACTIONS_SECRET_KEY is not set (it signs the links in emails)")
-        return self.secret_key.get_secret_value()
+        key = self.secret_key.get_secret_value()
+        if len(key) < MIN_SECRET_KEY:
+            # A short key can be guessed, and every portal link with it (the length only).
+            raise ConfigError(
+                f"ACTIONS_SECRET_KEY is too short ({len(key)} characters): use at least "
+                f"{MIN_SECRET_KEY}, e.g. the output of "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return key
 
 
 def load_settings() -> Settings:

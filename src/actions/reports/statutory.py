@@ -89,8 +89,10 @@ def build_response(content: ReportContent) -> StatutoryResponse:
 
 
 def write(content: ReportContent, out_dir: Path) -> dict[str, Path]:
+    from actions.reports.service import writable_dir
+
     response = build_response(content)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    writable_dir(out_dir)
     stem = f"statutory-response-{response.inspection.code.lower()}-{content.as_of.isoformat()}"
     html_path = out_dir / f"{stem}.html"
     html_path.write_text(render_html_response(content, response), encoding="utf-8")
