@@ -137,3 +137,38 @@ def test_superseded_records_its_successor(seeded: Engine) -> None:
     with Session(seeded) as session:
         action = session.exec(select(Action).where(Action.ref == REF)).one()
         assert action.status == "superseded" and action.superseded_by_id == newer.id
+
+
+@pytest.mark.parametrize(
+    ("reviewer", "allowed"),
+    [
+        ("other@force.example", False),  # a peer: same manager as the owner
+        ("manager@force.example", True),  # the owner's manager
+        ("sro@force.example", True),  # the SRO (also the manager's manager here)
+    ],
+)
+def test_only_the_manager_chain_or_the_sro_reviews(
+    seeded: Engine, reviewer: str, allowed: bool
+) -> None:
+    """One rule for the CLI and the portal (``actions review --by peer`` was accepted)."""
+    with session_scope(seeded) as session:
+        post_update(
+            session,
+            REF,
+            UpdateRequest(status=Status.COMPLETED, progress=100, note="Done and evidenced"),
+            by="owner@force.example",
+        )
+    if allowed:
+        with session_scope(seeded) as session:
+            review(session, REF, accept=True, by=reviewer)
+        with Session(seeded) as session:
+            assert session.exec(select(Action)).one().status == "closed"
+        return
+    with (
+        pytest.raises(RuleViolation, match="manager chain or is the SRO"),
+        session_scope(seeded) as session,
+    ):
+        review(session, REF, accept=True, by=reviewer)
+    with Session(seeded) as session:
+        assert session.exec(select(Action)).one().status == "completed"
+        assert session.exec(select(Review)).all() == []

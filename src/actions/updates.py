@@ -12,7 +12,7 @@ from sqlmodel import Session, col
 from actions import audit
 from actions.errors import RuleViolation
 from actions.lifecycle import PendingRequest, UpdateRequest, plan_review, plan_update
-from actions.models import Action, ActionUpdate, Decision, Review, Status
+from actions.models import Action, ActionUpdate, Decision, Person, Review, Role, Status
 from actions.people import get_person
 from actions.queries import get_action
 from actions.types import utcnow
@@ -147,6 +147,20 @@ def post_update(
     return _outcome(action, plan.needs_review, "update recorded")
 
 
+def may_review(session: Session, reviewer: Person, owner_id: int | None) -> bool:
+    """The one rule for the CLI and the portal: the SRO, or a manager above the owner."""
+    if reviewer.role == Role.SRO:
+        return True
+    seen: set[int] = set()
+    person = session.get(Person, owner_id) if owner_id is not None else None
+    while person is not None and person.manager_id is not None and person.id not in seen:
+        seen.add(person.id or -1)
+        if person.manager_id == reviewer.id:
+            return True
+        person = session.get(Person, person.manager_id)
+    return False
+
+
 def review(
     session: Session,
     ref: str,
@@ -167,6 +181,11 @@ def review(
     if reviewer.id == action.owner_id:
         raise RuleViolation(
             f"{reviewer.email} owns {action.ref} and cannot review it; ask their manager or the SRO"
+        )
+    if not may_review(session, reviewer, action.owner_id):
+        raise RuleViolation(
+            f"{reviewer.email} cannot review {action.ref}: a reviewer is in the owner's manager "
+            "chain or is the SRO (SPEC section 7)"
         )
     decision = Decision.ACCEPTED if accept else Decision.REJECTED
     for update in pending:

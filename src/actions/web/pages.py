@@ -172,4 +172,7 @@ def _owner_ids_by_email(session: Session) -> dict[str, int]:
 
 
 def may_review(session: Session, person: Person, action: Action) -> bool:
-    return team_of(session, person).covers(action.owner_id)
+    """The rule ``actions review`` applies too (``updates.may_review``)."""
+    from actions.updates import may_review as rule
+
+    return rule(session, person, action.owner_id)
