@@ -484,3 +484,14 @@ def test_tokens_are_kept_out_of_access_logs() -> None:
     )  # fmt: skip
     RedactPortalTokens().filter(record)
     assert "eyJ" not in record.getMessage() and "/p/***" in record.getMessage()
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "1e2", "-5", "101", "½", "5 0"])
+def test_any_progress_value_is_a_form_error_never_a_500(
+    app: FastAPI, engine: Engine, value: str
+) -> None:
+    client = signed_in(app, OWNER)
+    status, html = post_update_form(client, REF, progress=value, note="trying")
+    assert status == 422, (value, status)  # the form again, with the error
+    assert "Progress must be a whole number from 0 to 100" in html
+    assert action(engine, REF).progress == 0

@@ -98,7 +98,8 @@ def _progress(value: str) -> int | None:
     value = value.strip().rstrip("%").strip()
     if not value:
         return None
-    if not value.isdigit() or not 0 <= int(value) <= 100:
+    # ASCII digits only: str.isdigit() also accepts "²" and "٣", which int() then refuses.
+    if not re.fullmatch(r"[0-9]{1,3}", value) or not 0 <= int(value) <= 100:
         raise UserInputError("progress must be a whole number from 0 to 100")
     return int(value)
 

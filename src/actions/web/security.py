@@ -104,7 +104,9 @@ class LimitBody:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+        if declared is not None and (
+            not declared.isascii() or not declared.isdigit() or int(declared) > self.max_bytes
+        ):
             await _too_large(send)
             return
         received = 0
