@@ -9,7 +9,9 @@ Three sets, scored in one table each:
 * **held-out** (tests/fixtures/heldout): synthetic reports written without running the reader,
   in the same formats;
 * **real PDFs** (tests/fixtures/pdf): 18 published Ofsted reports (2013–2026, four frameworks),
-  format ``real-pdf``; their expected findings were written by reading the reports.
+  format ``real-pdf``; their expected findings were written by reading the reports;
+* **held-out batch 3** (tests/fixtures/heldout3): synthetic reports as pdftotext gives them (one
+  printed line a line), scored as text.
 
 Matching rule: an expected finding counts as found when the reader returns a finding of the same
 kind whose text is equal after normalisation: Unicode NFKD, lower case, every run of
@@ -37,7 +39,14 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.extract_formats import FORMATS, expected, fixture_names, norm_text, write_format
-from tests.test_extract_heldout import heldout_expected, heldout_names, write_heldout
+from tests.test_extract_heldout import (
+    PRINTED_LINES,
+    heldout_expected,
+    heldout_names,
+    printed_line_expected,
+    printed_line_names,
+    write_heldout,
+)
 
 from actions.extract import extract_file
 
@@ -139,6 +148,14 @@ def score_real_pdfs() -> bool:
     return table.close()
 
 
+def score_printed_lines() -> bool:
+    table = Table("held-out batch 3 (tests/fixtures/heldout3: text as pdftotext gives it)")
+    for name in printed_line_names():
+        found = [f.to_json() for f in extract_file(PRINTED_LINES / f"{name}.txt").findings]
+        table.add(name, "txt", printed_line_expected(name), found)
+    return table.close()
+
+
 def main() -> int:
     ok = score_real_pdfs()
     ok = score_generated("corpus (tests/fixtures)", fixture_names(), expected, write_format) and ok
@@ -151,6 +168,7 @@ def main() -> int:
         )
         and ok
     )
+    ok = score_printed_lines() and ok
     print("ALL PASS" if ok else "SOME FAIL")
     return 0 if ok else 1
 

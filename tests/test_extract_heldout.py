@@ -85,3 +85,33 @@ def test_heldout_details(name: str, tmp_path: Path) -> None:
                 assert target is not None and got["parent"] == index[id(target)], item["text"]
             elif key in item:
                 assert got[key] == item[key], (key, item["text"])
+
+
+# -- batch 3: text as pdftotext gives it (one printed line a line), scored as text -------------
+PRINTED_LINES = Path(__file__).parent / "fixtures" / "heldout3"
+
+
+def printed_line_names() -> list[str]:
+    return sorted(p.stem for p in PRINTED_LINES.glob("*.txt"))
+
+
+def printed_line_expected(name: str) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = json.loads(
+        (PRINTED_LINES / f"{name}.expected.json").read_text(encoding="utf-8")
+    )
+    return data
+
+
+def test_printed_line_reports_read_as_text(tmp_path: Path) -> None:
+    """Wrapped items, page furniture between lines, running heads with dates and page numbers:
+    the text a user gets from a PDF with pdftotext. (Re-typesetting each printed line as a
+    paragraph would not make a realistic PDF, so these are scored as text only.)"""
+    n_want = n_found = hits = 0
+    for name in printed_line_names():
+        want = printed_line_expected(name)
+        found = [f.to_json() for f in extract_file(PRINTED_LINES / f"{name}.txt").findings]
+        matched = match_count(want, found)
+        assert matched / len(want) >= FLOOR - 0.2, name
+        n_want, n_found, hits = n_want + len(want), n_found + len(found), hits + matched
+    assert len(printed_line_names()) >= 8
+    assert hits / n_want >= FLOOR and hits / max(n_found, 1) >= FLOOR, (hits, n_want, n_found)

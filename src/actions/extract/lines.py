@@ -7,6 +7,7 @@ marker style a given inspectorate or website used.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, replace
@@ -100,7 +101,7 @@ def prepare_lines(text: str) -> list[Line]:
     """Split report text into classified lines, dropping noise and empty lines."""
     text = _strip_source_line(text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _replace_status_markup(text)
-    raw = _drop_running_heads(text.split("\n"))
+    raw = _drop_repeated_heads(_drop_running_heads(text.split("\n")))
     paged = "\f" in text
     page = 1
     lines: list[Line] = []
@@ -175,6 +176,30 @@ _PAGE_LINES = 8  # fewer lines than this between two numbers: not page numbers
 _PAGE_NUMBER_LINE = re.compile(r"^\s*(?:page\s+)?\d{1,4}(?:\s+of\s+\d{1,4})?\s*$", re.I)
 
 
+def _drop_repeated_heads(rows: list[str]) -> list[str]:
+    """A running head of two lines, one with a date or page number ("Inspection report:
+    Ashgrove Academy" / "5 and 6 March 2024   3"), met again pages later: page furniture.
+    Two short lines must repeat together, so a heading with its grade ("Requires improvement"
+    / "Areas for improvement") is never taken for one."""
+    filled = [n for n, row in enumerate(rows) if row.strip()]
+    pairs: dict[tuple[str, str], list[int]] = {}
+    for a, b in itertools.pairwise(filled):
+        first, second = _furniture_key(rows[a]), _furniture_key(rows[b])
+        if _lettered(first) and _lettered(second) and "0" in first + second:
+            pairs.setdefault((first, second), []).append(a)
+    drop: set[int] = set()
+    for starts in pairs.values():
+        if len(starts) >= 2 and starts[-1] - starts[0] >= _PAGE_LINES:
+            for start in starts:
+                drop.update((start, filled[filled.index(start) + 1]))
+    return ["" if n in drop else row for n, row in enumerate(rows)]
+
+
+def _lettered(key: str) -> bool:
+    """Words, not a bare number (a list item's number repeats beside its status words)."""
+    return sum(c.isalpha() for c in key) >= 3
+
+
 def _drop_running_heads(rows: list[str]) -> list[str]:
     """Text copied from a PDF keeps each page's running head beside its page number: a line
     that stands next to a page number on two pages or more is page furniture there (blanked,
@@ -207,10 +232,14 @@ def _drop_running_heads(rows: list[str]) -> list[str]:
 
 
 def _furniture_key(row: str) -> str:
+    """The line with its numbers as ``0`` (pages and dates change, the head does not); empty
+    for what is no running head: a heading mark (``##``), a sentence, a long line."""
     text = collapse(row)
-    if not text or len(text.split()) > 14 or text.endswith((".", ";", ",")):
+    if not text or text.startswith("#") or len(text.split()) > 14:
         return ""
-    return re.sub(r"\d+", "#", text.lower())
+    if text.endswith((".", ";", ",")):
+        return ""
+    return re.sub(r"\d+", "0", text.lower())
 
 
 def _nearest(numbers: list[int], n: int) -> int:

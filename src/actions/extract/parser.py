@@ -58,10 +58,19 @@ _LEAD_IN = re.compile(
     r"\bthe\s+following(?:\s+\w+){0,2}\s*[.:]?$|\bas\s+follows\s*[.:]?$"
     r"|\b(?:table|list)\s+below\b|\b(?:set\s+out|listed)\s+below\s*[.:]?$"
     # The report speaking of its list: "We have made four recommendations to help …:"
-    r"|^(?:as\s+a\s+result[^,]*,\s*)?(?:we|inspectors|hmi\w*|ofsted|estyn|cqc|this\s+report)"
+    r"|^(?:[^,.]{0,60},\s*)?(?:we|inspectors|hmi\w*|ofsted|estyn|cqc|this\s+report)"
     r"\s+(?:has\s+|have\s+)?(?:made|makes|make|identified|sets?\s+out)\b.*"
-    r"\b(?:recommendations|requirements|areas|actions|improvements)\b"
+    r"\b(?:recommendations|requirements|areas|actions|improvements|concerns)\b"
     r"|\b(?:recommendations|requirements|areas|actions|improvements)\b[^.]*:$",
+    re.I,
+)
+# Headings of a report's own structure: whatever list was open has ended.
+_STRUCTURE_HEADING = re.compile(
+    r"^(?:\d+(?:\.\d+)*\.?\s+)?(?:next\s+steps|what\s+happens\s+next|background|introduction|summary"
+    r"|conclusions?|(?:main\s+|key\s+|inspection\s+)?findings(?:\s*[–:-]\s*.{1,80})?|about\s+(?:this|the|our)\s+(?:inspection|report|visit)"
+    r"|contents|appendix\b.{0,60}|annex\b.{0,60}|glossary|(?:key\s+|main\s+)?strengths"
+    r"|what\s+(?:is|was)\s+working\s+well|(?:notable\s+)?(?:positive|good)\s+practice"
+    r"|.{0,60}\bstrengths)\s*:?$",
     re.I,
 )
 # "There are no priority or immediate actions.": the report says the list is empty.
@@ -128,6 +137,7 @@ class _Item:
     addressees: list[str] = field(default_factory=list)
     confidence: float = 1.0
     where: str = ""  # the page or line it starts on
+    tentative: bool = False  # kept only if it turns out a sentence (see Parser.finish)
 
 
 @dataclass
@@ -178,7 +188,7 @@ class Parser:
             if self.register:
                 self.section = _Section("recommendation")
         elif line.number_alone:
-            self.pending_ref = line.reference if self.section else None
+            self.pending_ref = line.reference if self._numbers_next(line.reference) else None
         elif line.register_title and self.register:
             self.pending_ref = line.reference
         elif line.heading is not None and self._inside_heading(line):
@@ -186,6 +196,17 @@ class Parser:
         elif not self._heading(line):
             self.last_heading = False
             self._text_line(line)
+
+    def _numbers_next(self, reference: str | None) -> bool:
+        """A number alone on a line numbers the next item only where numbering fits: the list's
+        first item, or the one after a numbered item (else it is a page number)."""
+        section = self.section
+        if section is None or reference is None:
+            return False
+        if not section.items:
+            return True
+        last = section.items[-1].reference
+        return bool(last and last.isdigit() and reference.isdigit() and int(reference) > int(last))
 
     def _inside_heading(self, line: Line) -> bool:
         """A typographic heading that is not a findings heading: a deadline group or a sub-heading
@@ -341,7 +362,12 @@ class Parser:
         if line.marker is None and (group := deadline_group(line.text)):
             section.due = group
             return
-        if _LEAD_IN.search(line.text) and not (last and last.stem_open) and _item_like(line.text):
+        if (
+            _LEAD_IN.search(line.text)
+            and line.text.endswith((".", ":"))  # else it may wrap on: ``finish`` judges it whole
+            and not (last and last.stem_open)
+            and _item_like(line.text)
+        ):
             section.addressees = addressees_of(line.text) or section.addressees
             return
         if (
@@ -357,6 +383,9 @@ class Parser:
             self._open(_Section(section.resume, marked=True))
             section = self.section
             assert section is not None
+        if line.marker is None and _STRUCTURE_HEADING.match(line.text):
+            self._end_list()  # "Next steps", "Background", "Strengths": the list is over
+            return
         if line.marker is None and section.marked and last and _title_like(line.text):
             section.after_title = True
             return
@@ -380,6 +409,9 @@ class Parser:
             not section.marked and section.items and _FINDING_LIKE.search(line.text)
         ):
             self._new_item(line.text, None, None)
+            # An unmarked paragraph after a list is a finding only as a whole sentence:
+            # ``finish`` drops "The service needs to do more to …" if no full stop ever came.
+            self.items[-1].tentative = True
         elif _item_like(line.text):  # narrative prose: the list is over
             self._end_list()
 
@@ -461,6 +493,13 @@ class Parser:
     def finish(self) -> tuple[list[ExtractedFinding], list[str]]:
         """The findings, and warnings of what a person should check (by page or line)."""
         self._close_section()
+        # A lead-in wrapped over several lines is known only once whole: it is no finding.
+        self.items = [
+            i
+            for i in self.items
+            if (i.parts or not _LEAD_IN.search(i.text))
+            and not (i.tentative and _stops_without_punctuation(i.text))
+        ]
         findings = self.findings()
         where = {n: item.where for n, item in enumerate(_group_headings(self.items))}
         uncertain = [
@@ -628,6 +667,10 @@ def _continues_text(previous: str, text: str) -> bool:
         return False
     if text[:1].islower():
         return True
+    if text[:1].isdigit() or text[:1] == "(":
+        # "…aged" / "18 to 21.", "…section" / "47 enquiries": an unfinished line, then one
+        # that no sentence starts with (a list number would have been read as a marker).
+        return True
     return previous.count("(") > previous.count(")") or bool(_MID_PHRASE.search(previous))
 
 
@@ -640,6 +683,10 @@ _MID_PHRASE = re.compile(
     r"|where|when|while|if|because|whether|against|through|towards|upon|via|more|less|most))$",
     re.I,
 )
+
+
+def _stops_without_punctuation(text: str) -> bool:
+    return not text.endswith((*_TERMINAL, ";", ":", ",", ")")) and not _MID_PHRASE.search(text)
 
 
 def _stops_mid_phrase(text: str) -> bool:
