@@ -476,3 +476,41 @@ def test_import_of_a_missing_file_is_one_line(
 ) -> None:
     result = actions(capsys, "import", "nowhere.csv")
     assert (result.code, result.err) == (2, "error: nowhere.csv: no such file\n")
+
+
+# --------------------------------------------------------------------------- malformed CSV
+
+
+def test_an_unclosed_quote_is_refused_with_its_line_not_swallowing_rows(
+    capsys: pytest.CaptureFixture[str], engine: Engine, tmp_path: Path
+) -> None:
+    """csv's lenient mode read to the end of the file inside the quote: rows 3 and 4 vanished
+    into one cell and the import reported success."""
+    before = dump(engine)
+    path = tmp_path / "bad.csv"
+    header = ",".join(COLUMNS)
+    good = ",NOR Inspection,area_for_improvement,The force should improve vetting.,,,,,,,,,"
+    path.write_text(
+        f"{header}\n{good}\n"
+        ',NOR Inspection,area_for_improvement,"The force should record reasons.,,,,,,,,,\n'
+        f"{good}\n{good}\n",
+        encoding="utf-8",
+    )
+    result = actions(capsys, "import", str(path))
+    assert result.code == 2
+    assert result.err.strip() == f'error: {path}: line 3: a quote (") opened here is never closed'
+    assert dump(engine) == before
+    people = tmp_path / "people.csv"
+    people.write_text(
+        'email,name,manager_email,notify,role\na@x.example,"Ann,,,\nb@x.example,Bob,,,\n',
+        encoding="utf-8",
+    )
+    result = actions(capsys, "people", "import", str(people))
+    assert result.code == 2 and "line 2: a quote" in result.err
+
+
+def test_a_quoted_cell_may_span_lines_and_keeps_row_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "ok.csv"
+    path.write_text('a,b\n1,"two\nlines"\n3,x\n', encoding="utf-8")
+    _, rows = read_table(path, ["a", "b"])
+    assert [(r.line, r.values["b"]) for r in rows] == [(2, "two\nlines"), (3, "x")]

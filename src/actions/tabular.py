@@ -60,7 +60,8 @@ def _read_csv(path: Path) -> tuple[list[str], Iterator[Row]]:
             raise UserInputError(f"{path}: not a text CSV file") from None
     if "\x00" in text:
         raise UserInputError(f"{path}: not a text CSV file")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quote left open would otherwise swallow every row after it, silently.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
@@ -69,12 +70,18 @@ def _read_csv(path: Path) -> tuple[list[str], Iterator[Row]]:
         raise UserInputError(f"{path}: line 1: {exc}") from None
 
     def rows() -> Iterator[Row]:
+        number = 2  # rows as a spreadsheet numbers them (the header is 1)
         try:
-            for number, record in enumerate(reader, start=2):
+            for record in reader:
                 if any(cell.strip() for cell in record):
                     yield Row(number, dict(zip(header, record, strict=False)))
+                number += 1
         except csv.Error as exc:
-            raise UserInputError(f"{path}: line {reader.line_num}: {exc}") from None
+            if "unexpected end of data" in str(exc):
+                raise UserInputError(
+                    f'{path}: line {number}: a quote (") opened here is never closed'
+                ) from None
+            raise UserInputError(f"{path}: line {number}: {exc}") from None
 
     return header, rows()
 
