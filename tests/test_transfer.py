@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import stat
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -514,3 +516,39 @@ def test_a_quoted_cell_may_span_lines_and_keeps_row_numbers(tmp_path: Path) -> N
     path.write_text('a,b\n1,"two\nlines"\n3,x\n', encoding="utf-8")
     _, rows = read_table(path, ["a", "b"])
     assert [(r.line, r.values["b"]) for r in rows] == [(2, "two\nlines"), (3, "x")]
+
+
+# --------------------------------------------------------------------------- export --out
+
+
+def test_export_writes_through_a_symlink_and_keeps_ordinary_modes(
+    seeded: dict[str, Any], engine: Engine, tmp_path: Path
+) -> None:
+    target = tmp_path / "shared" / "actions.csv"
+    target.parent.mkdir()
+    target.write_text("old\n", encoding="utf-8")
+    target.chmod(0o640)
+    link = tmp_path / "actions.csv"
+    link.symlink_to(target)
+    export_actions(link, "csv", date(2027, 1, 10), engine=engine)
+    assert link.is_symlink() and link.resolve() == target  # the link is still a link
+    assert read_csv(target)[0]["ref"] == "NOR-2018-AFI-01"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640  # the file's own mode, kept
+    fresh = tmp_path / "fresh.csv"
+    old_umask = os.umask(0o022)
+    try:
+        export_actions(fresh, "csv", date(2027, 1, 10), engine=engine)
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o644  # not the temporary file's 0600
+
+
+def test_export_to_a_fifo_is_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str], seeded: dict[str, Any], tmp_path: Path
+) -> None:
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    result = actions(capsys, "export", "--format", "csv", "--out", str(fifo))
+    assert result.code == 2
+    assert result.err.strip() == f"error: {fifo}: not a regular file; name a file to write"
+    assert stat.S_ISFIFO(fifo.stat().st_mode)  # left as it was

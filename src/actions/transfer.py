@@ -41,6 +41,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+import stat
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -204,7 +205,16 @@ def export_rows(
 
 
 def _write_atomically(path: Path, fmt: str, rows: Iterable[tuple[Any, ...]]) -> int:
-    """Write to a temporary file beside ``path`` and rename it, so no half file is ever left."""
+    """Write to a temporary file beside ``path`` and rename it, so no half file is ever left.
+
+    A symbolic link is written through (its target is replaced, the link stays); a FIFO, a
+    device or a socket is refused; the file gets the mode an ordinary new file would (or the
+    one it had), not the temporary file's 0600."""
+    if path.is_symlink():
+        path = path.resolve()
+    if path.exists() and not path.is_dir() and not stat.S_ISREG(path.stat().st_mode):
+        raise UserInputError(f"{path}: not a regular file; name a file to write")
+    mode = stat.S_IMODE(path.stat().st_mode) if path.is_file() else _new_file_mode()
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise UserInputError(f"{path}: directory {directory} does not exist")
@@ -217,6 +227,7 @@ def _write_atomically(path: Path, fmt: str, rows: Iterable[tuple[Any, ...]]) -> 
     os.close(handle)
     try:
         count = _write_csv(Path(temp), rows) if fmt == "csv" else _write_xlsx(Path(temp), rows)
+        os.chmod(temp, mode)
         os.replace(temp, path)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)
@@ -225,6 +236,18 @@ def _write_atomically(path: Path, fmt: str, rows: Iterable[tuple[Any, ...]]) -> 
         Path(temp).unlink(missing_ok=True)
         raise
     return count
+
+
+def _new_file_mode() -> int:
+    """0666 less the umask, as open() would create the file. Linux shows the umask in
+    /proc; elsewhere it is read by setting it, which another thread could notice."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+        umask = int(re.search(r"^Umask:\s*([0-7]+)", status, re.M)[1], 8)  # type: ignore[index]
+    except (OSError, TypeError):
+        umask = os.umask(0o022)
+        os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _text_cell(value: Any) -> Any:
