@@ -552,3 +552,45 @@ def test_export_to_a_fifo_is_refused_in_one_line(
     assert result.code == 2
     assert result.err.strip() == f"error: {fifo}: not a regular file; name a file to write"
     assert stat.S_ISFIFO(fifo.stat().st_mode)  # left as it was
+
+
+# --------------------------------------------------------------------------- control characters
+
+
+@pytest.mark.parametrize("character", ["\x1b", "\x0b", "\x01", "\x7f"])
+def test_control_characters_are_refused_on_import_with_their_line(
+    capsys: pytest.CaptureFixture[str], engine: Engine, tmp_path: Path, character: str
+) -> None:
+    before = dump(engine)
+    path = tmp_path / "bad.csv"
+    rows = [new_row(), new_row(finding=f"The force should improve{character} vetting.")]
+    write_csv(path, rows)
+    result = actions(capsys, "import", str(path))
+    assert result.code == 2
+    assert f"line 3: column finding holds a control character (U+{ord(character):04X})" in (
+        result.err
+    )
+    assert dump(engine) == before
+    people = tmp_path / "people.csv"
+    people.write_text(
+        f"email,name,manager_email,notify,role\na@x.example,Ann{character}Lee,,,\n",
+        encoding="utf-8",
+    )
+    result = actions(capsys, "people", "import", str(people))
+    assert result.code == 2 and "line 2: column name holds a control character" in result.err
+
+
+def test_the_xlsx_report_survives_control_characters_already_stored(
+    capsys: pytest.CaptureFixture[str], seeded: dict[str, Any], session: Session, tmp_path: Path
+) -> None:
+    action = action_by_ref(session, "NOR-2018-AFI-01")
+    action.title = "Vetting \x1b[31m review \x0b with controls"
+    session.commit()
+    result = actions(capsys, "report", "--out", str(tmp_path), "--format", "xlsx")
+    assert result.code == 0, result.err
+    from openpyxl import load_workbook
+
+    [path] = tmp_path.glob("*.xlsx")
+    rows = list(load_workbook(path)["Actions"].iter_rows(values_only=True))
+    titles = [row[rows[0].index("title")] for row in rows[1:]]
+    assert "Vetting [31m review  with controls" in titles

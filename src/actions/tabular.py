@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +75,7 @@ def _read_csv(path: Path) -> tuple[list[str], Iterator[Row]]:
         try:
             for record in reader:
                 if any(cell.strip() for cell in record):
-                    yield Row(number, dict(zip(header, record, strict=False)))
+                    yield _checked(path, Row(number, dict(zip(header, record, strict=False))))
                 number += 1
         except csv.Error as exc:
             if "unexpected end of data" in str(exc):
@@ -104,10 +105,25 @@ def _read_xlsx(path: Path) -> tuple[list[str], Iterator[Row]]:
         for number, record in enumerate(cells, start=2):
             values = [_cell_text(v) for v in record]
             if any(values):
-                yield Row(number, dict(zip(header, values, strict=False)))
+                yield _checked(path, Row(number, dict(zip(header, values, strict=False))))
         workbook.close()
 
     return header, rows()
+
+
+#: Control characters (tab, newline and carriage return aside): no text holds them, and XML
+#: (an .xlsx file) cannot, so one stored would break every later spreadsheet report.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _checked(path: Path, row: Row) -> Row:
+    for column, value in row.values.items():
+        if match := _CONTROL.search(value or ""):
+            raise UserInputError(
+                f"{path}: line {row.line}: column {column} holds a control character "
+                f"(U+{ord(match[0]):04X}); remove it and import again"
+            )
+    return row
 
 
 def _cell_text(value: object) -> str:

@@ -192,6 +192,10 @@ def write_xlsx(content: ReportContent, path: Path) -> Path:
 
 
 def _set(ws: Any, row: int, column: int, value: Any) -> None:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, str):  # stored before imports refused them: XML cannot hold them
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell = ws.cell(row=row, column=column, value=value)
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"  # text, not a formula (user text must never run)
