@@ -9,8 +9,11 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -30,6 +33,7 @@ from actions.updates import post_update
 from actions.web import create_app
 from actions.web.security import MAX_BODY_BYTES, RedactPortalTokens
 from tests.helpers import seed_action, seed_people
+from tests.servers import free_port
 
 SECRET = "web-test-secret-0123456789abcdef"
 REF = "NOR-2018-AFI-01"  # owner@
@@ -495,3 +499,77 @@ def test_any_progress_value_is_a_form_error_never_a_500(
     assert status == 422, (value, status)  # the form again, with the error
     assert "Progress must be a whole number from 0 to 100" in html
     assert action(engine, REF).progress == 0
+
+
+# --------------------------------------------------------------------------- a busy database
+
+
+@pytest.fixture
+def live_portal(app: FastAPI) -> Iterator[str]:
+    """The portal on a real uvicorn server in a thread (one event loop, as in production)."""
+    import threading
+
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_a_locked_database_never_freezes_the_portal(
+    live_portal: str, database_url: str, tmp_path: Path
+) -> None:
+    """Another process holds SQLite's write lock: /healthz still answers at once, and the
+    waiting POST then saves (it waits in a worker thread, not on the event loop)."""
+    import sqlite3
+    import threading
+
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the write lock of a database file is SQLite's")
+    with httpx.Client(base_url=live_portal, timeout=60) as client:
+        assert client.get(path_of(portal_link(OWNER))).status_code == 303  # sets the cookie
+        csrf = csrf_of(client.get("/me").text)
+        locker = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=1)
+        locker.execute("BEGIN EXCLUSIVE")
+        posted: dict[str, int] = {}
+
+        def post() -> None:
+            body = form(csrf, progress="40", note="done while locked")
+            posted["status"] = client.post(f"/me/actions/{REF}", data=body).status_code
+
+        worker = threading.Thread(target=post)
+        worker.start()
+        time.sleep(0.5)  # the POST is now waiting for the lock
+        with httpx.Client(base_url=live_portal, timeout=5) as other:
+            started = time.monotonic()
+            assert other.get("/healthz").status_code == 200
+            assert time.monotonic() - started < 1.0
+        time.sleep(1.0)
+        locker.rollback()  # the other process lets go
+        locker.close()
+        worker.join(timeout=40)
+    assert posted["status"] == 303  # saved, and sent back to /me
+
+
+def test_a_database_busy_past_its_timeout_gets_a_503_page_not_a_500(
+    app: FastAPI, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    import actions.web.app as portal_app
+
+    def locked(*_: object, **__: object) -> None:
+        raise OperationalError("UPDATE action", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(portal_app, "post_update", locked)
+    client = signed_in(app, OWNER)
+    status, html = post_update_form(client, REF, progress="40", note="busy")
+    assert status == 503
+    assert "busy" in html.lower() and "Nothing was saved" in html and "Traceback" not in html

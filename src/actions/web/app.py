@@ -22,12 +22,14 @@ import jinja2
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from actions.dates import LONDON, today
-from actions.db import get_engine, session_scope
+from actions.db import DatabaseUnavailable, get_engine, session_scope
 from actions.errors import NotFoundError, UserInputError
 from actions.links import InvalidToken, is_revoked, verify_claims
 from actions.models import Person
@@ -196,14 +198,33 @@ def _add_error_handlers(app: FastAPI, portal: Portal) -> None:
         title, message = _http_message(exc.status_code)
         return portal.render("error.html", exc.status_code, title=title, message=message)
 
+    @app.exception_handler(DatabaseUnavailable)
+    @app.exception_handler(OperationalError)
+    async def busy(_: Request, __: Exception) -> Response:
+        # A locked SQLite file, a lock timeout, a server restarting: nothing was written (the
+        # unit of work rolled back), so "try again" is the truthful answer, never a 500.
+        response = portal.render(
+            "error.html",
+            503,
+            title="Busy: please try again",
+            message="The action tracker is busy right now. Nothing was saved: go back, wait a "
+            "minute and send the form again.",
+        )
+        response.headers["Retry-After"] = "60"
+        return response
+
     @app.exception_handler(Exception)
     async def crash(_: Request, __: Exception) -> Response:  # never a stack trace to the user
-        return portal.render(
-            "error.html",
-            500,
-            title="Something went wrong",
-            message="Something went wrong on our side. Nothing was saved; please try again later.",
-        )
+        return _crash_page(portal)
+
+
+def _crash_page(portal: Portal) -> Response:
+    return portal.render(
+        "error.html",
+        500,
+        title="Something went wrong",
+        message="Something went wrong on our side. Nothing was saved; please try again later.",
+    )
 
 
 def _http_message(status: int) -> tuple[str, str]:
@@ -286,18 +307,24 @@ def _add_routes(app: FastAPI, portal: Portal) -> None:
             flash = _flash(saved, reviewed)
             return _render_me(portal, session, state, person, flash=flash)
 
+    # The POST handlers read the form on the event loop (async) and do their database work in
+    # the thread pool: a slow or locked database then holds one worker thread, never the loop
+    # that answers every other request (a locked SQLite file froze the portal for 30 s).
     @app.post("/me/actions/{ref}")
     async def update_action(request: Request, ref: str) -> Response:
-        return await _update(request, portal, _checked_ref(ref))
+        state, person = await run_in_threadpool(_signed_in, request, portal)
+        form = await _form(request, state)
+        return await run_in_threadpool(_update, portal, _checked_ref(ref), state, person, form)
 
     @app.post("/review/{ref}")
     async def review_action(request: Request, ref: str) -> Response:
-        return await _review(request, portal, _checked_ref(ref))
+        state, person = await run_in_threadpool(_signed_in, request, portal)
+        form = await _form(request, state)
+        return await run_in_threadpool(_review, portal, _checked_ref(ref), state, person, form)
 
     @app.post("/logout")
     async def logout(request: Request) -> Response:
-        with portal.session() as session:
-            state, _ = _current(request, portal, session)
+        state, _ = await run_in_threadpool(_signed_in, request, portal)
         await _form(request, state)
         response = portal.render(
             "error.html", 200, title="Signed out", message="You are signed out of the portal."
@@ -386,10 +413,14 @@ def _render_me(
     )
 
 
-async def _update(request: Request, portal: Portal, ref: str) -> Response:
+def _signed_in(request: Request, portal: Portal) -> tuple[PortalSession, Person]:
     with portal.session() as session:
-        state, person = _current(request, portal, session)
-    form = await _form(request, state)
+        return _current(request, portal, session)
+
+
+def _update(
+    portal: Portal, ref: str, state: PortalSession, person: Person, form: FormData
+) -> Response:
     with portal.session() as session:
         action = _owned_action(session, ref, person)
         typed = UpdateForm()
@@ -426,10 +457,9 @@ def _owned_action(session: Session, ref: str, person: Person) -> Any:
     return action
 
 
-async def _review(request: Request, portal: Portal, ref: str) -> Response:
-    with portal.session() as session:
-        state, person = _current(request, portal, session)
-    form = await _form(request, state)
+def _review(
+    portal: Portal, ref: str, state: PortalSession, person: Person, form: FormData
+) -> Response:
     with portal.session() as session:
         try:
             action = get_action(session, ref)
