@@ -85,9 +85,10 @@ def _markdown(kind: str, summary: dict[str, Any]) -> str:
         lines.append(f"- **{label.replace('_', ' ')}**: {summary[label]}")
     failures = [r for r in summary["delivery"] if r["state"] != "sent"]
     if failures:
-        lines += ["", "## Not delivered", "", "| recipient | error | next |", "|---|---|---|"]
+        # Artifacts name people and roles only: a message by its outbox id, not its address.
+        lines += ["", "## Not delivered", "", "| message | error | next |", "|---|---|---|"]
         lines += [
-            f"| {r['recipient']} | {r['error']} | "
+            f"| #{r['id']} ({r['kind']}) | {r['error']} | "
             f"{'retry' if r['state'] == 'pending' else 'gave up'} |"
             for r in failures
         ]

@@ -52,3 +52,25 @@ def test_no_fragment_of_a_password_of_four_characters_or_more_survives(password:
     for piece in (password, *password.replace("/", "@").replace(":", "@").split("@")):
         if len(piece) >= 4:
             assert piece not in masked, (piece, masked)
+
+
+def test_the_run_summary_names_no_addresses() -> None:
+    from flows.chase import _markdown
+
+    summary = {
+        "as_of": "2027-03-01",
+        **{k: 1 for k in ("planned", "recipients", "items", "sent", "failed")},
+        "skipped_duplicate": 0,
+        "unroutable": [],
+        "delivery": [
+            {
+                "id": 7,
+                "kind": "reminder",
+                "recipient": "olive@force.example",
+                "state": "pending",
+                "error": "SMTP 421",
+            },
+        ],
+    }
+    text = _markdown("chase", summary)
+    assert "#7 (reminder)" in text and "@" not in text

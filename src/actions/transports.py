@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from actions.errors import ActionsError
+from actions.logs import muted
 
 SMTP_TIMEOUT_S = 20
 
@@ -85,7 +86,8 @@ def parse_email_url(url: str) -> _SmtpConfig:
     """Let Apprise interpret a mailto URL, so users write exactly what Apprise documents."""
     import apprise
 
-    plugin: Any = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    with muted("apprise"):  # Apprise logs the URL it refuses, password and all
+        plugin: Any = apprise.Apprise.instantiate(url, suppress_exceptions=True)
     if plugin is None or not hasattr(plugin, "smtp_host"):
         raise DeliveryError(f"{channel_key(url)}: not a usable mailto URL")
     name, addr = _from_pair(plugin.from_addr)
@@ -307,9 +309,11 @@ def send_with_apprise(url: str, envelope: Envelope) -> None:
     import apprise
 
     app = apprise.Apprise()
-    if not app.add(url):
+    with muted("apprise"):  # its log lines name the URL, password and all: we say it in one line
+        added = app.add(url)
+    if not added:
         raise DeliveryError(f"{channel_key(url)}: not a valid Apprise URL")
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, muted("apprise"):
         attach = apprise.AppriseAttachment()
         for item in envelope.attachments:
             path = Path(folder) / item.filename
