@@ -99,7 +99,7 @@ class IngestPlan:
     note: str = ""
     #: Findings left out by ``--addressee``: how many each other addressee had.
     left_out: dict[str, int] = field(default_factory=dict)
-    findings_left_out: list[Any] = field(default_factory=list)
+    left_out_count: int = 0  # findings left out (one may name several addressees)
     #: Where the reader saw findings it could not place (page or line), for a person to check.
     warnings: list[str] = field(default_factory=list)
 
@@ -120,7 +120,7 @@ class IngestPlan:
             "superseded": self.superseded_refs,
             "unassigned": self.unassigned,
             "note": self.note,
-            "left_out": len(self.findings_left_out),
+            "left_out": self.left_out_count,
             "left_out_addressees": dict(self.left_out),
             "warnings": list(self.warnings),
         }
@@ -214,7 +214,7 @@ def plan_ingest(session: Session, path: Path, meta: InspectionMeta, policy: Poli
     if previous is not None:
         plan = _plan_revision(session, path, sha, previous, findings, resolved, policy)
         plan.left_out, plan.warnings = dict(left_out), list(report.warnings)
-        plan.findings_left_out = dropped
+        plan.left_out_count = len(dropped)
         return plan
     taken = set(session.execute(select(col(Inspection.code))).scalars())
     code = inspection_code(meta.body, _year(resolved, programme), taken)
@@ -227,7 +227,7 @@ def plan_ingest(session: Session, path: Path, meta: InspectionMeta, policy: Poli
         findings=findings,
         meta={**resolved.__dict__, "programme": programme},
         left_out=dict(left_out),
-        findings_left_out=dropped,
+        left_out_count=len(dropped),
         warnings=list(report.warnings),
     )
     plan.new_actions = _plan_actions(
