@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import Engine, MetaData, create_engine, insert, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
@@ -150,10 +150,8 @@ def test_migration_0002_keeps_the_dedupe_ledger_both_ways(
     with _fresh_database(tmp_path, database_url) as fresh:
         config = db._alembic_config(fresh)
         command.upgrade(config, "0001")
-        with Session(fresh) as session:
-            action_id = seed_action(session).id
-            session.commit()
         now = datetime.now(UTC)
+        action_id = _seed_action_at_0001(fresh, now)
         with fresh.begin() as conn:
             message_id = conn.execute(
                 text(
@@ -186,6 +184,59 @@ def test_migration_0002_keeps_the_dedupe_ledger_both_ways(
         with fresh.connect() as conn:
             assert [tuple(r) for r in conn.execute(text(ledger))] == expected
         assert _action_fillfactor(fresh) is None
+
+
+def _seed_action_at_0001(engine: Engine, now: datetime) -> int:
+    """One action written with revision 0001's columns only (the models have moved on since)."""
+    tables = MetaData()
+    tables.reflect(engine, only=["inspection", "finding", "action"])
+    stamp = {"created_at": now}
+    with engine.begin() as conn:
+        inspection_id = conn.execute(
+            insert(tables.tables["inspection"]).returning(tables.tables["inspection"].c.id),
+            {
+                "code": "OLD-2018",
+                "body": "Old",
+                "inspectorate": "HMICFRS",
+                "title": "t",
+                "programme": "",
+                "source_file": "",
+                **stamp,
+            },
+        ).scalar_one()
+        finding_id = conn.execute(
+            insert(tables.tables["finding"]).returning(tables.tables["finding"].c.id),
+            {
+                "inspection_id": inspection_id,
+                "seq": 1,
+                "kind": "area_for_improvement",
+                "text": "The force should improve.",
+                "carried_over": False,
+                "parts": [],
+                "source_refs": [],
+                **stamp,
+            },
+        ).scalar_one()
+        return int(
+            conn.execute(
+                insert(tables.tables["action"]).returning(tables.tables["action"].c.id),
+                {
+                    "ref": "OLD-2018-AFI-01",
+                    "inspection_id": inspection_id,
+                    "finding_id": finding_id,
+                    "title": "t",
+                    "status": "open",
+                    "progress": 0,
+                    "last_update_note": "",
+                    "evidence_url": "",
+                    "notes": "",
+                    "escalation_level": 0,
+                    "not_accepted_reason": "",
+                    "updated_at": now,
+                    **stamp,
+                },
+            ).scalar_one()
+        )
 
 
 def _is_pg(engine: Engine) -> bool:

@@ -16,8 +16,11 @@ COLUMNS = (
     "last_update_on",
     "rag",
     "notes",
+    "repeat_of",
 )
-REQUIRED_COLUMNS = tuple(c for c in COLUMNS if c != "rag")
+#: ``rag`` is derived; ``repeat_of`` came later (files without it still import).
+OPTIONAL_COLUMNS = ("rag", "repeat_of")
+REQUIRED_COLUMNS = tuple(c for c in COLUMNS if c not in OPTIONAL_COLUMNS)
 #: First characters that make a spreadsheet evaluate a cell (CSV/formula injection).
 FORMULA_STARTS = frozenset("=+-@\t\r")
 QUOTE = "'"

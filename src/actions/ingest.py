@@ -35,6 +35,13 @@ from actions.models import (
 )
 from actions.policy import Policy, add_months
 from actions.refs import action_ref, inspection_code, short_title
+from actions.repeats.service import (
+    PlannedRepeat,
+    earlier_actions,
+    not_raised_again,
+    plan_repeats,
+    record_repeats,
+)
 from actions.types import utcnow
 
 _NUMBER_WORDS = {
@@ -102,6 +109,10 @@ class IngestPlan:
     left_out_count: int = 0  # findings left out (one may name several addressees)
     #: Where the reader saw findings it could not place (page or line), for a person to check.
     warnings: list[str] = field(default_factory=list)
+    #: New findings that repeat (or may repeat) an earlier inspection's actions (SPEC 7a).
+    repeats: list[PlannedRepeat] = field(default_factory=list)
+    #: Earlier actions still open that this report does not raise again: for review.
+    not_raised_again: list[str] = field(default_factory=list)
 
     @property
     def unassigned(self) -> list[str]:
@@ -123,6 +134,22 @@ class IngestPlan:
             "left_out": self.left_out_count,
             "left_out_addressees": dict(self.left_out),
             "warnings": list(self.warnings),
+            "repeats": [self._repeat_json(r) for r in self.repeats if r.certain],
+            "suggested_repeats": [self._repeat_json(r) for r in self.repeats if not r.certain],
+            "not_raised_again": list(self.not_raised_again),
+        }
+
+    def ref_of(self, finding_index: int) -> str:
+        return next(a.ref for a in self.new_actions if a.finding_index == finding_index)
+
+    def _repeat_json(self, repeat: PlannedRepeat) -> dict[str, Any]:
+        closed = repeat.earlier.closed_on if repeat.raised_again_after_closing else None
+        return {
+            "ref": self.ref_of(repeat.finding_index),
+            "repeat_of": repeat.earlier.ref,
+            "similarity": repeat.similarity,
+            "earlier_status": repeat.earlier.status,
+            "closed_on": closed.isoformat() if closed else None,
         }
 
 
@@ -211,7 +238,7 @@ def plan_ingest(session: Session, path: Path, meta: InspectionMeta, policy: Poli
         .scalars()
         .first()
     )
-    if previous is not None:
+    if previous is not None and _same_round(previous, resolved, programme):
         plan = _plan_revision(session, path, sha, previous, findings, resolved, policy)
         plan.left_out, plan.warnings = dict(left_out), list(report.warnings)
         plan.left_out_count = len(dropped)
@@ -233,7 +260,34 @@ def plan_ingest(session: Session, path: Path, meta: InspectionMeta, policy: Poli
     plan.new_actions = _plan_actions(
         session, code, findings, range(len(findings)), resolved, policy, Counter()
     )
+    _plan_repeats(session, plan, findings, meta.body)
     return plan
+
+
+def _same_round(previous: Inspection, meta: InspectionMeta, programme: str) -> bool:
+    """A report with the body and title of a stored inspection revises it, unless the two name
+    different years: "PEEL 2016" and "PEEL 2017" are successive inspections, not versions."""
+    before = _year(
+        InspectionMeta(body=previous.body, published=previous.published), previous.programme
+    )
+    now = _year(meta, programme)
+    return before is None or now is None or before == now
+
+
+def _plan_repeats(session: Session, plan: IngestPlan, findings: list[Any], body: str) -> None:
+    """Compare a new inspection's findings with the body's earlier actions (SPEC section 7a).
+
+    A certain repeat takes over the earlier action's owner; a suggestion waits for a person.
+    """
+    earlier = earlier_actions(session, body)
+    if not earlier:
+        return
+    plan.repeats = plan_repeats([f.text for f in findings], earlier, body=body)
+    plan.not_raised_again = not_raised_again(earlier, plan.repeats)
+    by_index = {a.finding_index: a for a in plan.new_actions}
+    for repeat in plan.repeats:
+        if repeat.certain and repeat.earlier.owner_email:
+            by_index[repeat.finding_index].owner_email = repeat.earlier.owner_email
 
 
 def _already_ingested(session: Session, path: Path, sha: str) -> IngestPlan | None:
@@ -408,8 +462,11 @@ def apply_plan(
     at = at or utcnow()
     inspection = _inspection_for(session, plan, actor, at)
     assert inspection.id is not None
-    _write_actions(session, inspection.id, plan, actor, at)
+    written = _write_actions(session, inspection.id, plan, actor, at)
     _supersede(session, plan, actor, at)
+    if plan.repeats:
+        source = Path(plan.source).name
+        record_repeats(session, plan.repeats, written, actor=actor, at=at, source=source)
 
 
 def _inspection_for(session: Session, plan: IngestPlan, actor: str, at: datetime) -> Inspection:
@@ -450,14 +507,15 @@ def _inspection_for(session: Session, plan: IngestPlan, actor: str, at: datetime
 
 def _write_actions(
     session: Session, inspection_id: int, plan: IngestPlan, actor: str, at: datetime
-) -> None:
-    """Findings, actions and their "created" audit records in three bulk inserts.
+) -> dict[int, tuple[int, str]]:
+    """Findings, actions and their "created" audit records in three bulk inserts; returns each
+    finding index's new action id and ref.
 
     Ids are taken up front so recommendations can point at their cause of concern (which comes
     earlier in the report, so a parent row is always written before its children).
     """
     if not plan.new_actions:
-        return
+        return {}
     seq_base = session.execute(
         select(func.coalesce(func.max(Finding.seq), 0)).where(
             col(Finding.inspection_id) == inspection_id
@@ -514,6 +572,10 @@ def _write_actions(
             for planned, aid in zip(plan.new_actions, action_ids, strict=True)
         ],
     )
+    return {
+        planned.finding_index: (aid, planned.ref)
+        for planned, aid in zip(plan.new_actions, action_ids, strict=True)
+    }
 
 
 def _finding_row(

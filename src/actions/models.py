@@ -11,7 +11,16 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from actions.types import UTCDateTime, utcnow
@@ -153,10 +162,45 @@ class Action(SQLModel, table=True):
     superseded_by_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("action.id"), nullable=True)
     )
+    #: The earlier inspection's action this one raises again (SPEC section 7a).
+    repeat_of_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("action.id", name="fk_action_repeat_of"),
+            nullable=True,
+            index=True,
+        ),
+    )
     not_accepted_reason: str = Field(default="", sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # type: ignore[call-overload]
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # type: ignore[call-overload]
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # type: ignore[call-overload]
+
+
+class SuggestionState(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"
+
+
+class RepeatSuggestion(SQLModel, table=True):
+    """A possible repeat the matcher was not sure of, waiting for a person (SPEC section 7a)."""
+
+    __tablename__ = "repeat_suggestion"
+    __table_args__ = (
+        CheckConstraint(f"state IN {_in(SuggestionState)}", name="ck_repeat_suggestion_state"),
+        UniqueConstraint("action_id", "earlier_id", name="uq_repeat_suggestion_pair"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id")
+    earlier_id: int = Field(foreign_key="action.id")
+    similarity: float
+    state: str = Field(default=SuggestionState.PENDING.value, max_length=20, index=True)
+    decided_by: str | None = Field(default=None, max_length=254)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # type: ignore[call-overload]
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # type: ignore[call-overload]
 
 
 class ActionUpdate(SQLModel, table=True):

@@ -40,6 +40,8 @@ class ActionView:
     escalation_level: int
     rag: str
     days_overdue: int
+    #: The earlier inspection's action this one raises again (SPEC section 7a), or None.
+    repeat_of: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         # Field by field, not dataclasses.asdict (which deep-copies every value: 0.12 s of a
@@ -72,11 +74,13 @@ def inspection_label(inspection: Inspection) -> str:
 
 def _statement(as_of: date, filters: ActionFilter) -> Any:
     owner = aliased(Person)
+    earlier = aliased(Action)
     stmt = (
-        select(Action, Finding, Inspection, col(owner.email), col(owner.name))
+        select(Action, Finding, Inspection, col(owner.email), col(owner.name), col(earlier.ref))
         .join(Finding, col(Finding.id) == Action.finding_id)  # type: ignore[arg-type]
         .join(Inspection, col(Inspection.id) == Action.inspection_id)  # type: ignore[arg-type]
         .outerjoin(owner, col(owner.id) == Action.owner_id)  # type: ignore[arg-type]
+        .outerjoin(earlier, col(earlier.id) == Action.repeat_of_id)  # type: ignore[arg-type]
         .order_by(Action.inspection_id, Finding.seq, Action.id)  # type: ignore[arg-type]
     )
     if filters.owner:
@@ -103,8 +107,8 @@ def iter_actions(
 ) -> Iterator[ActionView]:
     """Stream action views (one query, fetched in batches)."""
     result = session.execute(_statement(as_of, filters).execution_options(yield_per=2000))
-    for action, finding, inspection, owner_email, owner_name in result:
-        yield _view(action, finding, inspection, owner_email, owner_name, as_of, rules)
+    for action, finding, inspection, owner_email, owner_name, repeat_of in result:
+        yield _view(action, finding, inspection, owner_email, owner_name, as_of, rules, repeat_of)
 
 
 def _view(
@@ -115,6 +119,7 @@ def _view(
     owner_name: str | None,
     as_of: date,
     rules: RagRules,
+    repeat_of: str | None = None,
 ) -> ActionView:
     last_update = local_date(action.last_update_at)
     activity = last_update or local_date(action.created_at) or as_of
@@ -154,6 +159,7 @@ def _view(
         escalation_level=action.escalation_level,
         rag=Rag(colour).value,
         days_overdue=overdue,
+        repeat_of=repeat_of,
     )
 
 
@@ -161,8 +167,8 @@ def view_by_id(
     session: Session, action_id: int, as_of: date, rules: RagRules = RagRules()
 ) -> ActionView:
     stmt = _statement(as_of, ActionFilter()).where(col(Action.id) == action_id)
-    action, finding, inspection, owner_email, owner_name = session.execute(stmt).one()
-    return _view(action, finding, inspection, owner_email, owner_name, as_of, rules)
+    action, finding, inspection, owner_email, owner_name, repeat_of = session.execute(stmt).one()
+    return _view(action, finding, inspection, owner_email, owner_name, as_of, rules, repeat_of)
 
 
 def get_action(session: Session, ref: str, *, for_update: bool = False) -> Action:

@@ -53,6 +53,7 @@ from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from actions import db
@@ -153,6 +154,7 @@ def export_rows(
 ) -> Iterator[tuple[Any, ...]]:
     """The export's rows, in COLUMNS order, streamed from one query (never Person.notify)."""
     labels = {i.id: inspection_label(i) for i in session.execute(select(Inspection)).scalars()}
+    earlier = aliased(Action)
     stmt = (
         select(
             *(
@@ -171,10 +173,12 @@ def export_rows(
                     Action.created_at,
                     Action.notes,
                 )
-            )
+            ),
+            col(earlier.ref).label("repeat_of"),
         )
         .join(Finding, col(Finding.id) == Action.finding_id)  # type: ignore[arg-type]
         .outerjoin(Person, col(Person.id) == Action.owner_id)  # type: ignore[arg-type]
+        .outerjoin(earlier, col(earlier.id) == Action.repeat_of_id)  # type: ignore[arg-type]
         .order_by(Action.inspection_id, Finding.seq, Action.id)  # type: ignore[arg-type]
         .execution_options(yield_per=2000)
     )
@@ -201,6 +205,7 @@ def export_rows(
             last_update,
             Rag(colour).value,
             r.notes,
+            r.repeat_of or "",
         )
 
 
@@ -311,6 +316,8 @@ class ParsedRow:
     progress: int | None
     last_update_on: date | None
     notes: str
+    #: The earlier action this one repeats ("": blank, keep as it is).
+    repeat_of: str = ""
 
 
 def parse_date_cell(value: str, what: str) -> date:
@@ -392,6 +399,9 @@ def parse_row(row: Row, today_: date) -> tuple[ParsedRow, list[str]]:
     if typed["last_update_on"] and typed["last_update_on"] > today_:
         problems.append(f"last_update_on {typed['last_update_on']} is in the future")
     ref = cells["ref"].upper()
+    repeat_of = restore((raw.get("repeat_of") or "").strip()).upper()
+    if repeat_of and repeat_of == ref:
+        problems.append(f"repeat_of {repeat_of} is the row's own ref")
     if len(ref) > MAX_REF:
         problems.append(f"ref is longer than {MAX_REF} characters")
     if len(cells["title"]) > MAX_TITLE:
@@ -404,6 +414,7 @@ def parse_row(row: Row, today_: date) -> tuple[ParsedRow, list[str]]:
         finding=cells["finding"],
         title=cells["title"],
         notes=cells["notes"],
+        repeat_of=repeat_of,
         **typed,
     )
     return parsed, problems
@@ -424,6 +435,7 @@ class Existing(NamedTuple):
     progress: int
     notes: str
     escalation_level: int
+    repeat_of_id: int | None
 
 
 @dataclass(frozen=True)
@@ -440,6 +452,11 @@ class Snapshot:
     def emails(self) -> dict[int, str]:
         """id → email (only needed when an owner changes)."""
         return {id_: email for email, id_ in self.people.items()}
+
+    @cached_property
+    def refs(self) -> dict[int, str]:
+        """id → ref (only needed when a repeat link changes)."""
+        return {known.id: ref for ref, known in self.actions.items()}
 
 
 def load_snapshot(session: Session, *, lock: bool = False) -> Snapshot:
@@ -483,6 +500,7 @@ class NewAction:
     progress: int
     last_update_at: datetime | None
     notes: str
+    repeat_of_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -609,7 +627,11 @@ def _check_rows(
     seen: dict[str, int] = {}
     targets: dict[int, int | str] = {}
     for row in rows:
-        found = [*_owner_problems(row, snapshot), *_duplicate_problems(row, seen)]
+        found = [
+            *_owner_problems(row, snapshot),
+            *_duplicate_problems(row, seen),
+            *_repeat_problems(row, snapshot),
+        ]
         if not row.ref or row.ref not in snapshot.actions:
             found += _new_row_problems(row, inspections, targets)
         problems += [f"line {row.line}: {p}" for p in found]
@@ -622,6 +644,12 @@ def _owner_problems(row: ParsedRow, snapshot: Snapshot) -> list[str]:
             f"owner {row.owner_email} is not in the people directory "
             "(add them with `actions people import`)"
         ]
+    return []
+
+
+def _repeat_problems(row: ParsedRow, snapshot: Snapshot) -> list[str]:
+    if row.repeat_of and row.repeat_of not in snapshot.actions:
+        return [f"repeat_of {row.repeat_of} is not a known action"]
     return []
 
 
@@ -701,6 +729,7 @@ def _new_action(
         progress=row.progress if row.progress is not None else 0,
         last_update_at=midday_london(row.last_update_on) if row.last_update_on else None,
         notes=row.notes,
+        repeat_of_id=snapshot.actions[row.repeat_of].id if row.repeat_of else None,
     )
 
 
@@ -714,11 +743,17 @@ def _change(row: ParsedRow, known: Existing, snapshot: Snapshot) -> Change:
         "status": row.status or known.status,
         "progress": known.progress if row.progress is None else row.progress,
         "notes": row.notes,
+        # Blank keeps the link: links are broken on purpose (`actions repeats break`).
+        "repeat_of_id": snapshot.actions[row.repeat_of].id if row.repeat_of else known.repeat_of_id,
     }
     values = {k: v for k, v in wanted.items() if v != getattr(known, k)}
     audit = {k: (getattr(known, k), v) for k, v in values.items()}
     if "owner_id" in audit:
         audit["owner"] = tuple(snapshot.emails.get(i) if i else None for i in audit.pop("owner_id"))  # type: ignore[assignment]
+    if "repeat_of_id" in audit:
+        audit["repeat_of"] = tuple(
+            snapshot.refs.get(i) if i else None for i in audit.pop("repeat_of_id")
+        )  # type: ignore[assignment]
     if "deadline" in values and known.original_deadline is None:
         values["original_deadline"] = row.deadline
     ends_escalation = "deadline" in values or (
@@ -968,6 +1003,7 @@ def _action_row(
         "notes": new.notes,
         "escalation_level": 0,
         "superseded_by_id": None,
+        "repeat_of_id": new.repeat_of_id,
         "not_accepted_reason": "",
         "created_at": now,
         "updated_at": now,

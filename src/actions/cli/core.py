@@ -341,6 +341,7 @@ def _print_ingest(summary: dict[str, Any]) -> None:
         out.print(f"  + {ref}")
     for ref in summary["superseded"]:
         out.print(f"  ~ {ref} (superseded)")
+    _print_repeats(summary, prefix)
     if summary["unassigned"]:
         out.print(
             f"[yellow]{len(summary['unassigned'])} action(s) have no owner yet:[/] "
@@ -356,6 +357,31 @@ def _print_ingest(summary: dict[str, Any]) -> None:
         )
     for warning in summary.get("warnings", []):
         err.print(f"warning: {warning}", markup=False, highlight=False)
+
+
+def _print_repeats(summary: dict[str, Any], prefix: str) -> None:
+    """The next inspection's view (SPEC 7a): raised again, maybe raised again, not raised again."""
+    repeats, maybe = summary.get("repeats", []), summary.get("suggested_repeats", [])
+    if repeats:
+        out.print(
+            f"raised again ({len(repeats)}): owners carried over, earlier actions {prefix}"
+            "superseded unless closed"
+        )
+    for r in repeats:
+        flag = f" — closed on {r['closed_on']}, raised again" if r["closed_on"] else ""
+        out.print(plain(f"  ↻ {r['ref']} repeats {r['repeat_of']} ({r['similarity']:.2f}){flag}"))
+    if maybe:
+        out.print(
+            f"may be raised again ({len(maybe)}): confirm or dismiss with "
+            "`actions repeats confirm|dismiss REF --by SRO`"
+        )
+    for r in maybe:
+        out.print(plain(f"  ? {r['ref']} may repeat {r['repeat_of']} ({r['similarity']:.2f})"))
+    if summary.get("not_raised_again"):
+        refs = summary["not_raised_again"]
+        out.print(
+            plain(f"not raised again ({len(refs)}), still open, for review: " + ", ".join(refs))
+        )
 
 
 # --------------------------------------------------------------------------- write

@@ -45,6 +45,7 @@ def finding_rows(report: ExtractedReport, inspection: str) -> Iterator[list[str]
             "",
             "",
             _notes(finding),
+            "",
         ]
 
 

@@ -1,0 +1,6 @@
+"""The next inspection: which new findings repeat earlier asks (SPEC section 7a).
+
+``features`` turns a finding's words into weighted terms, ``matching`` pairs new findings with
+earlier actions by those terms (pure, no database), ``service`` reads the candidates and writes
+the links, successions and suggestions in the caller's transaction.
+"""
