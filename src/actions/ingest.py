@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -260,7 +260,7 @@ def plan_ingest(session: Session, path: Path, meta: InspectionMeta, policy: Poli
     plan.new_actions = _plan_actions(
         session, code, findings, range(len(findings)), resolved, policy, Counter()
     )
-    _plan_repeats(session, plan, findings, meta.body)
+    _plan_repeats(session, plan, findings, meta.body, resolved.published)
     return plan
 
 
@@ -274,12 +274,17 @@ def _same_round(previous: Inspection, meta: InspectionMeta, programme: str) -> b
     return before is None or now is None or before == now
 
 
-def _plan_repeats(session: Session, plan: IngestPlan, findings: list[Any], body: str) -> None:
+def _plan_repeats(
+    session: Session, plan: IngestPlan, findings: list[Any], body: str, published: date | None
+) -> None:
     """Compare a new inspection's findings with the body's earlier actions (SPEC section 7a).
 
     A certain repeat takes over the earlier action's owner; a suggestion waits for a person.
+    "Recently closed" counts back from the report's publication (a back-filled report sees what
+    was closed before it), else from now.
     """
-    earlier = earlier_actions(session, body)
+    as_of = datetime.combine(published, datetime.min.time(), tzinfo=UTC) if published else None
+    earlier = earlier_actions(session, body, now=as_of)
     if not earlier:
         return
     plan.repeats = plan_repeats([f.text for f in findings], earlier, body=body)

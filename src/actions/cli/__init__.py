@@ -9,7 +9,7 @@ import traceback
 import typer
 from typer._click import exceptions as click_exceptions  # typer vendors click
 
-from actions.cli import chasing, core, ops, report, transfer, web  # noqa: F401  (register commands)
+from actions.cli import chasing, core, ops, repeats, report, transfer, web  # noqa: F401
 from actions.cli.app import app, err
 from actions.errors import ActionsError, RowErrors
 from actions.redact import known_secrets, redact

@@ -145,6 +145,7 @@ def show(ref: str, as_of: AsOfOpt = None, as_json: JsonOpt = False) -> None:
     from actions.history import audit_trail, deadline_history, update_entries
     from actions.policy import load_policy
     from actions.queries import get_action, view_by_id
+    from actions.repeats.review import chain
 
     day = as_of_or_today(as_of)
     with database() as session:
@@ -154,12 +155,17 @@ def show(ref: str, as_of: AsOfOpt = None, as_json: JsonOpt = False) -> None:
         trail = audit_trail(session, action.id)
         deadlines = deadline_history(action, trail)
         updates = update_entries(session, action.id)
+        steps = chain(session, action)
     if as_json:
         emit_json(
             {
                 **view.as_json(),
                 "deadlines": [asdict(d) for d in deadlines],
                 "updates": [asdict(u) for u in updates],
+                "chain": [
+                    {**asdict(s), "closed_on": s.closed_on.isoformat() if s.closed_on else None}
+                    for s in steps
+                ],
                 "history": [
                     {
                         "at": r.at.isoformat(),
@@ -175,6 +181,21 @@ def show(ref: str, as_of: AsOfOpt = None, as_json: JsonOpt = False) -> None:
         )
         return
     _print_action(view, deadlines, updates, trail)
+    _print_chain(view.ref, steps)
+
+
+def _print_chain(ref: str, steps: list[Any]) -> None:
+    """The finding's line across inspections: raised, raised again, …"""
+    if not steps:
+        return
+    out.print(Text("\nAcross inspections", style="bold"))
+    for n, step in enumerate(steps):
+        arrow = "  " if n == 0 else "→ "
+        closed = (
+            f" on {step.closed_on}, raised again" if step.closed_on and n < len(steps) - 1 else ""
+        )
+        here = "   ← this action" if step.ref == ref else ""
+        out.print(plain(f"  {arrow}{step.ref} ({step.inspection}) {step.status}{closed}{here}"))
 
 
 def _print_action(view: Any, deadlines: list[Any], updates: list[Any], trail: list[Any]) -> None:
@@ -189,6 +210,7 @@ def _print_action(view: Any, deadlines: list[Any], updates: list[Any], trail: li
         f"  status      {view.status}, {view.progress}%, RAG {view.rag or '—'}",
         f"  deadline    {view.deadline or '(none)'}{overdue}",
         f"  escalation  level {view.escalation_level}",
+        *([f"  repeats     {view.repeat_of} (raised again)"] if view.repeat_of else []),
     ):
         out.print(plain(line))
     out.print(Text("\nFinding", style="bold"))
@@ -364,8 +386,8 @@ def _print_repeats(summary: dict[str, Any], prefix: str) -> None:
     repeats, maybe = summary.get("repeats", []), summary.get("suggested_repeats", [])
     if repeats:
         out.print(
-            f"raised again ({len(repeats)}): owners carried over, earlier actions {prefix}"
-            "superseded unless closed"
+            f"raised again ({len(repeats)}): owners carried over, earlier actions "
+            f"{'would be' if prefix else 'are'} superseded unless closed"
         )
     for r in repeats:
         flag = f" — closed on {r['closed_on']}, raised again" if r["closed_on"] else ""

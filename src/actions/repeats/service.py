@@ -25,7 +25,6 @@ from actions.models import (
     Person,
     RepeatSuggestion,
     Status,
-    SuggestionState,
 )
 from actions.repeats.matching import Candidate, match
 from actions.types import utcnow
@@ -238,13 +237,3 @@ def _email(session: Session, person_id: int | None) -> str | None:
     return session.execute(
         select(col(Person.email)).where(col(Person.id) == person_id)
     ).scalar_one()
-
-
-def pending_suggestions(session: Session) -> list[RepeatSuggestion]:
-    return list(
-        session.execute(
-            select(RepeatSuggestion)
-            .where(col(RepeatSuggestion.state) == SuggestionState.PENDING.value)
-            .order_by(col(RepeatSuggestion.id))
-        ).scalars()
-    )

@@ -10,10 +10,17 @@ from typing import Any
 
 from actions.models import OPEN_STATUSES, Kind, Status
 from actions.policy import Policy
-from actions.queries import ActionView
+from actions.queries import ActionView, local_date
 from actions.rag import RagRules
 from actions.reports import burnup
-from actions.reports.data import EvidenceRow, FindingInfo, InspectionInfo, ReportData, UpdateRow
+from actions.reports.data import (
+    EarlierInfo,
+    EvidenceRow,
+    FindingInfo,
+    InspectionInfo,
+    ReportData,
+    UpdateRow,
+)
 from actions.reports.filters import KIND_LABELS, STATUS_LABELS
 from actions.reports.forecast import Forecast, OpenItem, completion_days, forecast
 from actions.types import utcnow
@@ -43,6 +50,14 @@ class OverdueRow:
     view: ActionView
     #: The level the escalation policy calls for at this many days overdue.
     policy_level: int
+
+
+@dataclass(frozen=True)
+class RaisedAgain:
+    """An action whose finding an earlier inspection already raised (SPEC section 7a)."""
+
+    view: ActionView
+    earlier: EarlierInfo
 
 
 @dataclass(frozen=True)
@@ -90,6 +105,9 @@ class ReportContent:
     forecasts: list[Forecast]
     sections: list[InspectionSection]
     summary: dict[str, Any]
+    raised_again: list[RaisedAgain] = field(default_factory=list)
+    #: Pre-inspection pack: open actions likely to be raised again (overdue or stalled).
+    at_risk: list[ActionView] = field(default_factory=list)
     pack: bool = False
     window_days: int = 90
     rag_rules: RagRules = field(default_factory=RagRules)
@@ -126,6 +144,8 @@ def build(data: ReportData, *, title: str | None = None, pack: bool = False) -> 
         forecasts=forecasts,
         sections=_sections(data),
         summary={},
+        raised_again=_raised_again(data),
+        at_risk=_at_risk(data) if pack else [],
         pack=pack,
         window_days=data.policy.report.forecast_window_days,
         rag_rules=data.policy.rag_rules(),
@@ -133,6 +153,34 @@ def build(data: ReportData, *, title: str | None = None, pack: bool = False) -> 
     content.summary = _summary(content, views, closed_since)
     content.headline = _headline(content)
     return content
+
+
+def _raised_again(data: ReportData) -> list[RaisedAgain]:
+    """Closed-then-raised-again first: the fix did not hold, the strongest signal there is."""
+    rows = [
+        RaisedAgain(v, data.earlier[v.repeat_of])
+        for v in data.actions
+        if v.repeat_of and v.repeat_of in data.earlier
+    ]
+    return sorted(rows, key=lambda r: (r.earlier.closed_on is None, r.view.ref))
+
+
+def _at_risk(data: ReportData) -> list[ActionView]:
+    """Open actions an inspector would find unmoved: past the deadline, or no update (since
+    they were raised) for longer than the update cadence. Most overdue first, then most silent."""
+    cadence = data.policy.rag_rules().update_cadence_days
+
+    def silent_days(v: ActionView) -> int:
+        raised = data.findings.get(v.id)
+        since = v.last_update_on or (local_date(raised.created_at) if raised else None)
+        return (data.as_of - since).days if since else 0
+
+    risky = [
+        v
+        for v in data.actions
+        if v.status in OPEN and (v.days_overdue > 0 or silent_days(v) > cadence)
+    ]
+    return sorted(risky, key=lambda v: (-v.days_overdue, -silent_days(v), v.ref))
 
 
 # --------------------------------------------------------------------------- labels

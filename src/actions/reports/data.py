@@ -89,6 +89,16 @@ class EvidenceRow:
     note: str
 
 
+@dataclass(frozen=True)
+class EarlierInfo:
+    """The earlier action a repeat finding continues (SPEC section 7a)."""
+
+    ref: str
+    inspection: str
+    status: str
+    closed_on: date | None
+
+
 @dataclass
 class ReportData:
     as_of: date
@@ -102,6 +112,8 @@ class ReportData:
     events: list[StatusEvent]
     evidence: dict[int, list[EvidenceRow]] = field(default_factory=dict)
     owner_emails: tuple[str, ...] = ()
+    #: Earlier actions that this report's actions raise again, by ref.
+    earlier: dict[str, EarlierInfo] = field(default_factory=dict)
 
 
 def day_start(day: date) -> datetime:
@@ -141,7 +153,22 @@ def gather(
         events=_events(session, inspection_id, ids, end),
         evidence=_evidence(session, inspection_id, ids, end) if with_evidence else {},
         owner_emails=owners,
+        earlier=_earlier(session, {v.repeat_of for v in views if v.repeat_of}),
     )
+
+
+def _earlier(session: Session, refs: set[str]) -> dict[str, EarlierInfo]:
+    if not refs:
+        return {}
+    rows = session.execute(
+        select(col(Action.ref), col(Inspection.code), col(Action.status), col(Action.closed_at))
+        .join(Inspection, col(Inspection.id) == col(Action.inspection_id))
+        .where(col(Action.ref).in_(refs))  # type: ignore[attr-defined]
+    ).all()
+    return {
+        ref: EarlierInfo(ref, code, status, local_date(closed) if status == "closed" else None)
+        for ref, code, status, closed in rows
+    }
 
 
 def _scoped(stmt: Any, inspection_id: int | None) -> Any:
