@@ -349,7 +349,7 @@ def test_extract_csv_round_trips_through_import(
     lines = result.out.splitlines()
     assert lines[0].startswith("ref,inspection,kind,finding,title,owner_email,deadline")
     assert "'=improve the quality of supervision" in lines[1]  # a formula made inert
-    assert lines[2].endswith("stated deadline: Within three months")
+    assert lines[2].endswith("stated deadline: Within three months,")  # blank repeat_of last
     csv_path = tmp_path / "findings.csv"
     csv_path.write_text(result.out, encoding="utf-8")
     assert actions(capsys, "init").code == 0

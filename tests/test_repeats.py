@@ -363,3 +363,62 @@ def test_the_progress_report_and_pack_show_raised_again_and_at_risk(
     assert "NOR-2021-AFI-05" in section and "closed on 4 May 2020, raised again" in section
     assert "NOR-2021-AFI-02" in section and "NOR-2018-AFI-02 (NOR-2018): superseded" in section
     assert "NOR-2021-AFI-06" not in section
+
+
+# -- the portal, for the SRO ----------------------------------------------------------------------
+def test_the_sro_decides_repeats_in_the_portal_and_no_one_else_can(
+    capsys: pytest.CaptureFixture[str],
+    session: Session,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from actions.settings import reset_settings
+    from actions.web import create_app
+    from tests.test_web import SECRET, csrf_of, form, signed_in
+
+    monkeypatch.setenv("ACTIONS_SECRET_KEY", SECRET)
+    reset_settings()
+    _two_inspections(capsys, session, tmp_path)
+    app = create_app(database_url)
+    sro = signed_in(app, "sro@force.example")
+    page = sro.get("/me").text
+    assert "Raised again? (for you to decide)" in page
+    assert 'NOR-2021-AFI-03</span> may repeat <span class="ref">NOR-2018-AFI-03' in page
+    assert "Break the link" in page and "NOR-2018-AFI-02" in page
+    # A manager sees no such section and may not post to it.
+    manager = signed_in(app, "manager@force.example")
+    assert "Raised again?" not in manager.get("/me").text
+    refused = manager.post(
+        "/repeats/NOR-2021-AFI-03",
+        data=form(csrf_of(manager.get("/me").text), decision="confirm", earlier="NOR-2018-AFI-03"),
+        follow_redirects=False,
+    )
+    assert refused.status_code == 403
+    assert _by_ref(session)["NOR-2021-AFI-03"].repeat_of_id is None
+    # The SRO says it is a different ask: dismissed, audited, gone from the page.
+    csrf = csrf_of(page)
+    done = sro.post(
+        "/repeats/NOR-2021-AFI-03",
+        data=form(csrf, decision="dismiss", earlier="NOR-2018-AFI-03"),
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"].startswith("/me?repeat=")
+    assert "may repeat" not in sro.get("/me").text
+    state = session.execute(select(col(RepeatSuggestion.state))).scalars().all()
+    assert state == ["dismissed"]
+    # Breaking a link needs a reason; with one, the earlier action is open again.
+    empty = sro.post(
+        "/repeats/NOR-2021-AFI-02",
+        data=form(csrf, decision="break", reason=""),
+    )
+    assert empty.status_code == 422 and "needs a reason" in empty.text
+    broken = sro.post(
+        "/repeats/NOR-2021-AFI-02",
+        data=form(csrf, decision="break", reason="different scrutiny panel"),
+        follow_redirects=False,
+    )
+    assert broken.status_code == 303
+    actions_ = _by_ref(session)
+    assert actions_["NOR-2021-AFI-02"].repeat_of_id is None
+    assert actions_["NOR-2018-AFI-02"].status == "open"

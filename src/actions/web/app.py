@@ -32,13 +32,13 @@ from actions.dates import LONDON, today
 from actions.db import DatabaseUnavailable, get_engine, session_scope
 from actions.errors import NotFoundError, UserInputError
 from actions.links import InvalidToken, is_revoked, verify_claims
-from actions.models import Person
+from actions.models import Person, Role
 from actions.people import get_person
 from actions.policy import load_policy
 from actions.queries import get_action
 from actions.settings import get_settings
 from actions.updates import post_update, review
-from actions.web import pages
+from actions.web import pages, repeats
 from actions.web.forms import (
     PORTAL_STATUSES,
     UpdateForm,
@@ -301,10 +301,10 @@ def _add_routes(app: FastAPI, portal: Portal) -> None:
         return _open_link(portal, token)
 
     @app.get("/me", response_class=HTMLResponse)
-    def me(request: Request, saved: str = "", reviewed: str = "") -> Response:
+    def me(request: Request, saved: str = "", reviewed: str = "", repeat: str = "") -> Response:
         with portal.session() as session:
             state, person = _current(request, portal, session)
-            flash = _flash(saved, reviewed)
+            flash = _flash(saved, reviewed, repeat)
             return _render_me(portal, session, state, person, flash=flash)
 
     # The POST handlers read the form on the event loop (async) and do their database work in
@@ -321,6 +321,14 @@ def _add_routes(app: FastAPI, portal: Portal) -> None:
         state, person = await run_in_threadpool(_signed_in, request, portal)
         form = await _form(request, state)
         return await run_in_threadpool(_review, portal, _checked_ref(ref), state, person, form)
+
+    @app.post("/repeats/{ref}")
+    async def repeat_decision(request: Request, ref: str) -> Response:
+        state, person = await run_in_threadpool(_signed_in, request, portal)
+        form = await _form(request, state)
+        return await run_in_threadpool(
+            _decide_repeat, portal, _checked_ref(ref), state, person, form
+        )
 
     @app.post("/logout")
     async def logout(request: Request) -> Response:
@@ -359,12 +367,14 @@ def _open_link(portal: Portal, token: str) -> Response:
     return response
 
 
-def _flash(saved: str, reviewed: str) -> str:
+def _flash(saved: str, reviewed: str, repeat: str = "") -> str:
     # Only refs are echoed, so a crafted URL cannot put arbitrary words on the page.
     if saved and REF_RE.match(saved):
         return f"Saved your update on {saved.upper()}."
     if reviewed and REF_RE.match(reviewed):
         return f"Recorded your decision on {reviewed.upper()}."
+    if repeat and REF_RE.match(repeat):
+        return f"Recorded your decision on whether {repeat.upper()} repeats an earlier finding."
     return ""
 
 
@@ -380,6 +390,7 @@ def _render_me(
     values: dict[str, UpdateForm] | None = None,
     review_errors: dict[str, str] | None = None,
     review_notes: dict[str, str] | None = None,
+    repeat_error: str = "",
 ) -> HTMLResponse:
     as_of = today()
     rules = load_policy().rag_rules()
@@ -393,6 +404,7 @@ def _render_me(
     reviewable = {c.view.ref for c in to_review}
     loose = [(r, m) for r, m in errors.items() if r not in with_form]
     loose += [(r, m) for r, m in review_errors.items() if r not in reviewable]
+    suggestions, links = repeats.for_sro(session, person)
     return portal.render(
         "me.html",
         status,
@@ -410,6 +422,9 @@ def _render_me(
         review_errors=review_errors,
         review_notes=review_notes or {},
         loose_errors=loose,
+        suggestions=suggestions,
+        links=links,
+        repeat_error=repeat_error,
     )
 
 
@@ -486,6 +501,31 @@ def _review(
                 review_notes={ref: note if isinstance(note, str) else ""},
             )
     return RedirectResponse(f"/me?reviewed={quote(ref)}#review-{quote(ref)}", status_code=303)
+
+
+def _decide_repeat(
+    portal: Portal, ref: str, state: PortalSession, person: Person, form: FormData
+) -> Response:
+    if person.role != Role.SRO:
+        raise Forbidden(
+            "Only the senior responsible owner decides whether a finding repeats an earlier one."
+        )
+    with portal.session() as session:
+        try:
+            repeats.decide(session, ref, person, dict(form))
+        except NotFoundError:
+            raise StarletteHTTPException(404) from None
+        except UserInputError as exc:
+            session.rollback()
+            return _render_me(
+                portal,
+                session,
+                state,
+                person,
+                status=422,
+                repeat_error=f"{ref}: {friendly(exc.message, ref)}",
+            )
+    return RedirectResponse(f"/me?repeat={quote(ref)}#repeats", status_code=303)
 
 
 __all__ = ["create_app"]
