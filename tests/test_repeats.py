@@ -23,7 +23,7 @@ from tests.helpers import PEOPLE_CSV, write
 
 ROOT = Path(__file__).resolve().parents[1]
 EARLIER = ROOT / "src" / "actions" / "sample" / "northamptonshire_peel2018_legitimacy.txt"
-LATER = ROOT / "tests" / "fixtures" / "repeats" / "northamptonshire_peel2021.txt"
+LATER = ROOT / "src" / "actions" / "sample" / "northamptonshire_peel2021_followup.txt"
 LABELLED = ROOT / "tests" / "fixtures" / "repeats" / "dev"
 BODY = "Northamptonshire Police"
 

@@ -3,8 +3,10 @@
 Northamptonshire's PEEL 2018 legitimacy report (published 27 September 2019) is ingested, owners
 are assigned by rules, and time is simulated through spring 2020: reminders go out, owners post
 updates, one completion is accepted, one deadline change is accepted, overdue actions climb the
-escalation ladder, and a progress report is written and sent. Messages land as .eml files in
-the outbox folder unless ACTIONS_EMAIL_URL is set.
+escalation ladder, and a progress report is written and sent. Then the next inspection's report
+(a 2021 follow-up written for the demo) arrives: its repeats are linked to the 2018 actions,
+owners carried over, and the 2018 actions it does not raise again are listed for review. Messages
+land as .eml files in the outbox folder unless ACTIONS_EMAIL_URL is set.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ SAMPLE_DIR = Path(__file__).parent / "sample"
 SAMPLE_REPORT = SAMPLE_DIR / "northamptonshire_peel2018_legitimacy.txt"
 SAMPLE_PEOPLE = SAMPLE_DIR / "people.csv"
 SAMPLE_POLICY = SAMPLE_DIR / "policy.toml"
+FOLLOW_UP = SAMPLE_DIR / "northamptonshire_peel2021_followup.txt"
+FOLLOW_UP_PUBLISHED = date(2021, 6, 1)
 BODY = "Northamptonshire Police"
 PUBLISHED = date(2019, 9, 27)
 NEXT_INSPECTION = date(2020, 9, 28)
@@ -175,4 +179,40 @@ def run(folder: Path, say: Callable[[str], None]) -> DemoResult:
         f"report: written, and sent to {len(report['queued'])} recipient(s) "
         "(each manager their team's actions, the SRO all of them)"
     )
+    _next_inspection(result, say)
     return result
+
+
+def _next_inspection(result: DemoResult, say: Callable[[str], None]) -> None:
+    from actions.flows_api import run_ingest
+
+    summary = run_ingest(
+        str(FOLLOW_UP),
+        {
+            "body": BODY,
+            "inspectorate": "HMICFRS",
+            "title": None,
+            "published": FOLLOW_UP_PUBLISHED,
+            "next_inspection": None,
+        },
+        dry_run=False,
+        received_at=_at(FOLLOW_UP_PUBLISHED, 12),
+    )
+    repeats = summary["repeats"]
+    closed = [r for r in repeats if r["closed_on"]]
+    result.steps.append(
+        {
+            "step": "next inspection",
+            "inspection": summary["inspection"],
+            "repeats": len(repeats),
+            "suggested": len(summary["suggested_repeats"]),
+            "not_raised_again": len(summary["not_raised_again"]),
+        }
+    )
+    say(
+        f"next inspection ({summary['inspection']}): {len(repeats)} finding(s) raised again, "
+        f"owners carried over ({len(closed)} closed in 2020 and raised again: "
+        f"{', '.join(r['repeat_of'] for r in closed) or 'none'}); "
+        f"{len(summary['suggested_repeats'])} for the SRO to confirm; "
+        f"{len(summary['not_raised_again'])} earlier action(s) not raised again, for review"
+    )

@@ -22,10 +22,7 @@ def demo(
 
     say = (lambda _text: None) if as_json else (lambda text: out.print(f"• {text}", markup=False))
     if not as_json:
-        out.print(
-            "Running the demo: Prefect flow runs on a temporary local server "
-            "(this takes about a minute the first time)…"
-        )
+        out.print("Running the demo on embedded SQLite (a few seconds)…")
     result = demo_run.run(folder.resolve(), say)
     if as_json:
         emit_json(
@@ -49,6 +46,11 @@ def demo(
     out.print(
         "Look around:  ACTIONS_DATABASE_URL=sqlite:///"
         f"{result.database} actions list --as-of 2020-04-20",
+        markup=False,
+    )
+    out.print(
+        "The next inspection:  ACTIONS_DATABASE_URL=sqlite:///"
+        f"{result.database} actions show NOR-2021-AFI-04",
         markup=False,
     )
 
