@@ -60,6 +60,17 @@ def ingest_report(
     summary = outcome["result"]
     rows = [{"ref": ref, "change": "created"} for ref in summary["created"]]
     rows += [{"ref": ref, "change": "superseded"} for ref in summary["superseded"]]
+    rows += [
+        {"ref": r["ref"], "change": f"raises {r['repeat_of']} again ({r['similarity']:.2f})"}
+        for r in summary["repeats"]
+    ]
+    rows += [
+        {"ref": r["ref"], "change": f"may repeat {r['repeat_of']}: for the SRO to decide"}
+        for r in summary["suggested_repeats"]
+    ]
+    rows += [
+        {"ref": ref, "change": "not raised again: review"} for ref in summary["not_raised_again"]
+    ]
     publish_table("ingest-actions", rows, f"{summary['inspection']}: actions from {path}")
     lines = [
         f"# Ingest of {Path(path).name}",
@@ -75,6 +86,12 @@ def ingest_report(
     if summary["left_out"]:
         named = _left_out(summary["left_out_addressees"])
         lines.append(f"- **left out**: {summary['left_out']} addressed to others: {named}")
+    if summary["repeats"] or summary["suggested_repeats"]:
+        lines.append(
+            f"- **raised again**: {len(summary['repeats'])} linked, "
+            f"{len(summary['suggested_repeats'])} for the SRO to confirm; "
+            f"**not raised again**: {len(summary['not_raised_again'])}"
+        )
     lines += [f"- **check**: {warning}" for warning in summary["warnings"]]
     publish_markdown("ingest-summary", "\n".join(lines), f"ingest of {Path(path).name}")
     return Completed(data=summary)

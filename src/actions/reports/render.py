@@ -34,6 +34,7 @@ ACTION_COLUMNS = (
     "last_update_on",
     "last_update_note",
     "evidence_url",
+    "repeat_of",
 )
 #: A cell starting with one of these is a formula to a spreadsheet (CSV/formula injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -92,6 +93,7 @@ def action_rows(content: ReportContent) -> Iterator[tuple[Any, ...]]:
                     v.last_update_on,
                     v.last_update_note,
                     v.evidence_url,
+                    v.repeat_of,
                 )
 
 
