@@ -37,6 +37,7 @@ from actions.policy import Policy, add_months
 from actions.refs import action_ref, inspection_code, short_title
 from actions.repeats.service import (
     PlannedRepeat,
+    body_key,
     earlier_actions,
     not_raised_again,
     plan_repeats,
@@ -232,7 +233,10 @@ def plan_ingest(session: Session, path: Path, meta: InspectionMeta, policy: Poli
     previous = (
         session.execute(
             select(Inspection)
-            .where(col(Inspection.body) == meta.body, col(Inspection.title) == title)
+            .where(
+                func.lower(col(Inspection.body)) == body_key(meta.body),
+                col(Inspection.title) == title,
+            )
             .order_by(col(Inspection.id).desc())
         )
         .scalars()

@@ -1,4 +1,4 @@
-"""Chasing commands: chase, escalate, deliver."""
+"""Chasing commands: chase and escalate (each delivers what it planned)."""
 
 from __future__ import annotations
 
