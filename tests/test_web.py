@@ -26,7 +26,7 @@ from actions.db import session_scope
 from actions.history import audit_trail
 from actions.lifecycle import UpdateRequest
 from actions.links import PORTAL_LINK_MAX_AGE, PORTAL_SALT, portal_link, revoke_links
-from actions.models import Action, ActionUpdate, Person, Status
+from actions.models import Action, ActionUpdate, AuditRecord, Person, Status
 from actions.people import get_person
 from actions.settings import reset_settings
 from actions.updates import post_update
@@ -472,6 +472,50 @@ def test_signing_out_needs_the_csrf_token(app: FastAPI) -> None:
     assert_friendly_403(client.post("/logout", data={"csrf": "wrong"}))
     assert client.post("/logout", data={"csrf": csrf}).status_code == 200
     assert_friendly_403(client.get("/me"))
+
+
+def test_signing_out_ends_every_session_of_that_person(app: FastAPI, engine: Engine) -> None:
+    """Issue 17, item 12: a copy of the cookie taken before signing out no longer works, nor the
+    person's sessions in other browsers; the link in the email still opens a new one."""
+    link = path_of(portal_link(OWNER))
+    phone, desk = TestClient(app), TestClient(app)
+    for client in (phone, desk):
+        assert client.get(link, follow_redirects=False).status_code == 303
+    copied = phone.cookies["actions_session"]
+    csrf = csrf_of(phone.get("/me").text)
+    signed_out = phone.post("/logout", data={"csrf": csrf})
+    assert signed_out.status_code == 200 and "every other device" in signed_out.text
+    replay = TestClient(app, cookies={"actions_session": copied})
+    for response in (
+        replay.get("/me"),
+        replay.post(f"/me/actions/{REF}", data=form(csrf, progress="50")),
+        replay.post("/logout", data={"csrf": csrf}),
+        desk.get("/me"),
+    ):
+        assert_friendly_403(response)
+        assert "Please open your link again" in response.text
+    assert action(engine, REF).progress == 0
+    with Session(engine) as session:
+        person = get_person(session, OWNER)
+        ended = session.exec(select(AuditRecord).where(AuditRecord.field == "session_epoch")).all()
+    assert person.session_epoch == 1
+    assert [(r.actor, r.entity_id, r.old, r.new) for r in ended] == [(OWNER, person.id, "0", "1")]
+    again = TestClient(app)  # the same (reusable) link opens a new session
+    assert again.get(link, follow_redirects=False).status_code == 303
+    assert again.get("/me").status_code == 200
+    assert signed_in(app, OTHER).get("/me").status_code == 200  # nobody else was signed out
+
+
+def test_a_session_cookie_without_a_current_epoch_is_signed_out(app: FastAPI) -> None:
+    """Cookies signed with the real key but from before epochs existed (none in them), or with
+    an epoch that is not the person's, open nothing; the current epoch does."""
+    signer = URLSafeTimedSerializer(SECRET, salt="actions.portal-session.v1")
+    session = {"e": OWNER, "c": "x" * 20, "li": time.time()}
+    for epoch in ({}, {"se": "0"}, {"se": False}, {"se": 1}, {"se": -1}):
+        cookie = signer.dumps({**session, **epoch})
+        assert_friendly_403(TestClient(app, cookies={"actions_session": cookie}).get("/me"))
+    cookie = signer.dumps({**session, "se": 0})
+    assert TestClient(app, cookies={"actions_session": cookie}).get("/me").status_code == 200
 
 
 def test_the_app_refuses_to_start_without_a_secret(database_url: str) -> None:

@@ -21,13 +21,14 @@ from urllib.parse import quote
 import jinja2
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, text, update
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from actions import audit
 from actions.dates import LONDON, today
 from actions.db import DatabaseUnavailable, get_engine, session_scope
 from actions.errors import NotFoundError, UserInputError
@@ -81,6 +82,10 @@ BAD_LINK_TITLE = "This link cannot be used"
 NO_SESSION = (
     "Your session has ended or this page was opened without a link. "
     "Open the link in your latest reminder email to continue."
+)
+SIGNED_OUT = (
+    "You are signed out of the portal, in this browser and on every other device where you "
+    "had opened it. To come back, open the link in your latest reminder email."
 )
 BAD_LINK = (
     "This link is not valid. It may have expired, been mistyped or replaced by a newer one. "
@@ -249,6 +254,8 @@ def _current(request: Request, portal: Portal, session: Session) -> tuple[Portal
         raise Forbidden(NO_SESSION, NO_SESSION_TITLE) from None
     if is_revoked(session, person, state.link_issued_at):
         raise Forbidden(NO_SESSION, NO_SESSION_TITLE)
+    if state.epoch != person.session_epoch:  # signed out since (here or in another browser)
+        raise Forbidden(NO_SESSION, NO_SESSION_TITLE)
     return state, person
 
 
@@ -324,11 +331,10 @@ def _add_routes(app: FastAPI, portal: Portal) -> None:
 
     @app.post("/logout")
     async def logout(request: Request) -> Response:
-        state, _ = await run_in_threadpool(_signed_in, request, portal)
+        state, person = await run_in_threadpool(_signed_in, request, portal)
         await _form(request, state)
-        response = portal.render(
-            "error.html", 200, title="Signed out", message="You are signed out of the portal."
-        )
+        await run_in_threadpool(_sign_out, portal, person)
+        response = portal.render("error.html", 200, title="Signed out", message=SIGNED_OUT)
         response.delete_cookie(portal.cookie, path="/", secure=portal.secure, httponly=True)
         return response
 
@@ -349,7 +355,7 @@ def _open_link(portal: Portal, token: str) -> Response:
     response = RedirectResponse("/me", status_code=303)
     response.set_cookie(
         portal.cookie,
-        encode_session(new_session(person.email, claims.issued_at)),
+        encode_session(new_session(person.email, claims.issued_at, person.session_epoch)),
         max_age=SESSION_MAX_AGE,
         path="/",
         secure=portal.secure,
@@ -416,6 +422,29 @@ def _render_me(
 def _signed_in(request: Request, portal: Portal) -> tuple[PortalSession, Person]:
     with portal.session() as session:
         return _current(request, portal, session)
+
+
+def _sign_out(portal: Portal, person: Person) -> None:
+    """End every portal session of ``person``: their cookies carry the old epoch (audited)."""
+    assert person.id is not None
+    with portal.session() as session:
+        raised = (
+            update(Person)
+            .where(col(Person.id) == person.id)
+            .values(session_epoch=col(Person.session_epoch) + 1)
+            .returning(col(Person.session_epoch))
+        )
+        epoch = session.execute(raised).scalar_one()
+        audit.record(
+            session,
+            actor=person.email,
+            entity="person",
+            entity_id=person.id,
+            field="session_epoch",
+            old=epoch - 1,
+            new=epoch,
+            reason="signed out of the portal (every session of theirs ended)",
+        )
 
 
 def _update(

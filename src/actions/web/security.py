@@ -1,7 +1,8 @@
 """The portal's protections: session cookie, CSRF, body limit, security headers, log redaction.
 
 The session is a signed cookie (itsdangerous, its own salt) holding the person's email, a random
-CSRF token and the signing time of the link that opened it; it is HttpOnly, SameSite=Lax and
+CSRF token, the signing time of the link that opened it and the person's session epoch (signing
+out raises the epoch, which ends every session issued before); it is HttpOnly, SameSite=Lax and
 Secure when the portal is served over https. Forms echo the CSRF token in a hidden field and the
 two are compared in constant time, so a replayed or cross-site POST without this browser's
 session fails even though the link itself is reusable.
@@ -48,6 +49,8 @@ class PortalSession:
     email: str
     csrf: str
     link_issued_at: datetime
+    #: ``Person.session_epoch`` when the session began; a different value means signed out.
+    epoch: int
 
 
 def cookie_name(secure: bool) -> str:
@@ -55,12 +58,17 @@ def cookie_name(secure: bool) -> str:
     return "__Host-actions_session" if secure else "actions_session"
 
 
-def new_session(email: str, link_issued_at: datetime) -> PortalSession:
-    return PortalSession(email, secrets.token_urlsafe(32), link_issued_at)
+def new_session(email: str, link_issued_at: datetime, epoch: int) -> PortalSession:
+    return PortalSession(email, secrets.token_urlsafe(32), link_issued_at, epoch)
 
 
 def encode_session(session: PortalSession) -> str:
-    payload = {"e": session.email, "c": session.csrf, "li": session.link_issued_at.timestamp()}
+    payload = {
+        "e": session.email,
+        "c": session.csrf,
+        "li": session.link_issued_at.timestamp(),
+        "se": session.epoch,
+    }
     return serializer(SESSION_SALT).dumps(payload)
 
 
@@ -71,12 +79,15 @@ def decode_session(value: str | None) -> PortalSession | None:
     try:
         payload, _ = read_token(value, max_age=SESSION_MAX_AGE, salt=SESSION_SALT)
         issued = datetime.fromtimestamp(float(payload["li"]), tz=UTC)
-        csrf = payload["c"]
+        csrf, epoch = payload["c"], payload["se"]
     except (InvalidToken, KeyError, TypeError, ValueError):
         return None
     if not isinstance(csrf, str) or not csrf:
         return None
-    return PortalSession(payload["e"], csrf, issued)
+    # A cookie from before epochs existed has none: signed out (the link opens a new session).
+    if not isinstance(epoch, int) or isinstance(epoch, bool):
+        return None
+    return PortalSession(payload["e"], csrf, issued, epoch)
 
 
 def csrf_ok(session: PortalSession, submitted: object) -> bool:
