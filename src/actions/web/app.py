@@ -32,7 +32,7 @@ from actions import audit
 from actions.dates import LONDON, today
 from actions.db import DatabaseUnavailable, get_engine, session_scope
 from actions.errors import NotFoundError, UserInputError
-from actions.links import InvalidToken, is_revoked, verify_claims
+from actions.links import InvalidToken, TokenClaims, is_revoked, verify_claims
 from actions.models import Person
 from actions.people import get_person
 from actions.policy import load_policy
@@ -49,15 +49,18 @@ from actions.web.forms import (
 )
 from actions.web.security import (
     SESSION_MAX_AGE,
+    FailureLimiter,
     LimitBody,
     PortalSession,
     SecurityHeaders,
+    TooManyFailures,
     cookie_name,
     csrf_ok,
     decode_session,
     encode_session,
     install_log_redaction,
     new_session,
+    too_many_failures_response,
 )
 
 REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,59}$")
@@ -109,6 +112,8 @@ class Portal:
     engine: Engine
     templates: jinja2.Environment
     secure: bool
+    #: Failed link and CSRF attempts per client address (429 once an address has used them up).
+    limiter: FailureLimiter
 
     @property
     def cookie(self) -> str:
@@ -173,10 +178,12 @@ def create_app(database_url: str | None = None) -> FastAPI:
     """The portal app; refuses to build without ``ACTIONS_SECRET_KEY``."""
     settings = get_settings()
     settings.require_secret_key()
+    limits = load_policy().portal
     portal = Portal(
         engine=get_engine(database_url),
         templates=make_templates(templates_dir()),
         secure=settings.base_url.startswith("https://"),
+        limiter=FailureLimiter(limits.max_failed_attempts, limits.failed_attempts_window_seconds),
     )
     app = FastAPI(
         title="Inspection actions portal", docs_url=None, redoc_url=None, openapi_url=None
@@ -197,6 +204,10 @@ def _add_error_handlers(app: FastAPI, portal: Portal) -> None:
     @app.exception_handler(Forbidden)
     async def forbidden(_: Request, exc: Forbidden) -> Response:
         return portal.render("error.html", 403, title=exc.title, message=exc.message)
+
+    @app.exception_handler(TooManyFailures)
+    async def too_many(_: Request, exc: TooManyFailures) -> Response:
+        return too_many_failures_response(exc.retry_after)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> Response:
@@ -259,10 +270,20 @@ def _current(request: Request, portal: Portal, session: Session) -> tuple[Portal
     return state, person
 
 
-async def _form(request: Request, state: PortalSession) -> FormData:
+def client_address(request: Request) -> str:
+    """Who failed an attempt: the socket peer, or the address a trusted proxy forwarded.
+
+    uvicorn puts the ``X-Forwarded-For`` address in ``scope["client"]`` only when the peer is
+    in ``FORWARDED_ALLOW_IPS`` (default: loopback, a proxy on the same machine).
+    """
+    return request.client.host if request.client else "unknown"
+
+
+async def _form(request: Request, state: PortalSession, portal: Portal) -> FormData:
     """The posted form, after the CSRF check (a mismatch is 403, nothing is read further)."""
     form = await request.form(max_files=0, max_fields=20)
     if not csrf_ok(state, form.get("csrf")):
+        portal.limiter.failed(client_address(request))
         raise Forbidden(
             "This form has expired or did not come from this page. "
             "Nothing was saved: go back to your actions page, reload it and try again."
@@ -304,8 +325,8 @@ def _add_routes(app: FastAPI, portal: Portal) -> None:
         return portal.render("error.html", 200, title="Inspection actions", message=NO_SESSION)
 
     @app.get("/p/{token}")
-    def open_link(token: str) -> Response:
-        return _open_link(portal, token)
+    def open_link(request: Request, token: str) -> Response:
+        return _open_link(portal, token, client_address(request))
 
     @app.get("/me", response_class=HTMLResponse)
     def me(request: Request, saved: str = "", reviewed: str = "") -> Response:
@@ -319,39 +340,41 @@ def _add_routes(app: FastAPI, portal: Portal) -> None:
     # that answers every other request (a locked SQLite file froze the portal for 30 s).
     @app.post("/me/actions/{ref}")
     async def update_action(request: Request, ref: str) -> Response:
+        portal.limiter.check(client_address(request))
         state, person = await run_in_threadpool(_signed_in, request, portal)
-        form = await _form(request, state)
+        form = await _form(request, state, portal)
         return await run_in_threadpool(_update, portal, _checked_ref(ref), state, person, form)
 
     @app.post("/review/{ref}")
     async def review_action(request: Request, ref: str) -> Response:
+        portal.limiter.check(client_address(request))
         state, person = await run_in_threadpool(_signed_in, request, portal)
-        form = await _form(request, state)
+        form = await _form(request, state, portal)
         return await run_in_threadpool(_review, portal, _checked_ref(ref), state, person, form)
 
     @app.post("/logout")
     async def logout(request: Request) -> Response:
+        portal.limiter.check(client_address(request))
         state, person = await run_in_threadpool(_signed_in, request, portal)
-        await _form(request, state)
+        await _form(request, state, portal)
         await run_in_threadpool(_sign_out, portal, person)
         response = portal.render("error.html", 200, title="Signed out", message=SIGNED_OUT)
         response.delete_cookie(portal.cookie, path="/", secure=portal.secure, httponly=True)
         return response
 
 
-def _open_link(portal: Portal, token: str) -> Response:
-    """Swap a link for a session cookie and redirect, so the token leaves the address bar."""
+def _open_link(portal: Portal, token: str, address: str) -> Response:
+    """Swap a link for a session cookie and redirect, so the token leaves the address bar.
+
+    An address that has used up its failed attempts gets 429 before the token is even read
+    (so a good token guessed then tells nothing); every refused link counts as a failure.
+    """
+    portal.limiter.check(address)
     try:
-        claims = verify_claims(token)
-    except InvalidToken:
-        raise Forbidden(BAD_LINK, BAD_LINK_TITLE) from None
-    with portal.session() as session:
-        try:
-            person = get_person(session, claims.email)
-        except UserInputError:  # someone removed from the directory: same answer as a bad link
-            raise Forbidden(BAD_LINK, BAD_LINK_TITLE) from None
-        if is_revoked(session, person, claims.issued_at):
-            raise Forbidden(BAD_LINK, BAD_LINK_TITLE)
+        person, claims = _link_holder(portal, token)
+    except Forbidden:
+        portal.limiter.failed(address)
+        raise
     response = RedirectResponse("/me", status_code=303)
     response.set_cookie(
         portal.cookie,
@@ -363,6 +386,21 @@ def _open_link(portal: Portal, token: str) -> Response:
         samesite="lax",
     )
     return response
+
+
+def _link_holder(portal: Portal, token: str) -> tuple[Person, TokenClaims]:
+    try:
+        claims = verify_claims(token)
+    except InvalidToken:
+        raise Forbidden(BAD_LINK, BAD_LINK_TITLE) from None
+    with portal.session() as session:
+        try:
+            person = get_person(session, claims.email)
+        except UserInputError:  # someone removed from the directory: same answer as a bad link
+            raise Forbidden(BAD_LINK, BAD_LINK_TITLE) from None
+        if is_revoked(session, person, claims.issued_at):
+            raise Forbidden(BAD_LINK, BAD_LINK_TITLE)
+    return person, claims
 
 
 def _flash(saved: str, reviewed: str) -> str:
