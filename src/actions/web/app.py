@@ -32,7 +32,7 @@ from actions import audit
 from actions.dates import LONDON, today
 from actions.db import DatabaseUnavailable, get_engine, session_scope
 from actions.errors import NotFoundError, UserInputError
-from actions.links import InvalidToken, TokenClaims, is_revoked, verify_claims
+from actions.links import InvalidToken, is_revoked, verify_claims
 from actions.models import Person
 from actions.people import get_person
 from actions.policy import load_policy
@@ -279,10 +279,12 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def _form(request: Request, state: PortalSession, portal: Portal) -> FormData:
-    """The posted form, after the CSRF check (a mismatch is 403, nothing is read further)."""
+async def _form(request: Request, state: PortalSession) -> FormData:
+    """The posted form, after the CSRF check (a mismatch is 403, nothing is read further, and
+    it counts as a failed attempt of the client's address)."""
     form = await request.form(max_files=0, max_fields=20)
     if not csrf_ok(state, form.get("csrf")):
+        portal: Portal = request.app.state.portal
         portal.limiter.failed(client_address(request))
         raise Forbidden(
             "This form has expired or did not come from this page. "
@@ -340,23 +342,20 @@ def _add_routes(app: FastAPI, portal: Portal) -> None:
     # that answers every other request (a locked SQLite file froze the portal for 30 s).
     @app.post("/me/actions/{ref}")
     async def update_action(request: Request, ref: str) -> Response:
-        portal.limiter.check(client_address(request))
         state, person = await run_in_threadpool(_signed_in, request, portal)
-        form = await _form(request, state, portal)
+        form = await _form(request, state)
         return await run_in_threadpool(_update, portal, _checked_ref(ref), state, person, form)
 
     @app.post("/review/{ref}")
     async def review_action(request: Request, ref: str) -> Response:
-        portal.limiter.check(client_address(request))
         state, person = await run_in_threadpool(_signed_in, request, portal)
-        form = await _form(request, state, portal)
+        form = await _form(request, state)
         return await run_in_threadpool(_review, portal, _checked_ref(ref), state, person, form)
 
     @app.post("/logout")
     async def logout(request: Request) -> Response:
-        portal.limiter.check(client_address(request))
         state, person = await run_in_threadpool(_signed_in, request, portal)
-        await _form(request, state, portal)
+        await _form(request, state)
         await run_in_threadpool(_sign_out, portal, person)
         response = portal.render("error.html", 200, title="Signed out", message=SIGNED_OUT)
         response.delete_cookie(portal.cookie, path="/", secure=portal.secure, httponly=True)
@@ -371,14 +370,14 @@ def _open_link(portal: Portal, token: str, address: str) -> Response:
     """
     portal.limiter.check(address)
     try:
-        person, claims = _link_holder(portal, token)
+        person, link_issued_at = _link_holder(portal, token)
     except Forbidden:
         portal.limiter.failed(address)
         raise
     response = RedirectResponse("/me", status_code=303)
     response.set_cookie(
         portal.cookie,
-        encode_session(new_session(person.email, claims.issued_at, person.session_epoch)),
+        encode_session(new_session(person.email, link_issued_at, person.session_epoch)),
         max_age=SESSION_MAX_AGE,
         path="/",
         secure=portal.secure,
@@ -388,7 +387,8 @@ def _open_link(portal: Portal, token: str, address: str) -> Response:
     return response
 
 
-def _link_holder(portal: Portal, token: str) -> tuple[Person, TokenClaims]:
+def _link_holder(portal: Portal, token: str) -> tuple[Person, datetime]:
+    """Whose link this is and when it was signed, or :class:`Forbidden`."""
     try:
         claims = verify_claims(token)
     except InvalidToken:
@@ -400,7 +400,7 @@ def _link_holder(portal: Portal, token: str) -> tuple[Person, TokenClaims]:
             raise Forbidden(BAD_LINK, BAD_LINK_TITLE) from None
         if is_revoked(session, person, claims.issued_at):
             raise Forbidden(BAD_LINK, BAD_LINK_TITLE)
-    return person, claims
+    return person, claims.issued_at
 
 
 def _flash(saved: str, reviewed: str) -> str:
@@ -458,6 +458,9 @@ def _render_me(
 
 
 def _signed_in(request: Request, portal: Portal) -> tuple[PortalSession, Person]:
+    """For the form handlers: who is posting; an address out of failed attempts gets 429 first
+    (even with the right CSRF token, which it might have guessed)."""
+    portal.limiter.check(client_address(request))
     with portal.session() as session:
         return _current(request, portal, session)
 
