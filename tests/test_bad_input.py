@@ -2,7 +2,8 @@
 
 Hypothesis generates malformed input for every entry point: report files (`extract`, `ingest`),
 people and actions files (`people import`, `import`), the arguments of the read and write
-commands, and the portal's update and review forms. Every run must keep SPEC section 5:
+commands, the portal's update and review forms, its links (bad tokens) and wrong CSRF tokens
+(403, then 429 once one address has failed 20 times). Every run must keep SPEC section 5:
 
 - exit code 0, 1 or 2, and never a Python traceback (nor the CLI's "unexpected failure" line,
   which is how the CLI reports a bug);
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import tempfile
 from collections import Counter, defaultdict
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi import FastAPI
@@ -39,7 +42,7 @@ from sqlmodel import SQLModel
 
 from actions.db import session_scope
 from actions.lifecycle import UpdateRequest
-from actions.links import portal_link
+from actions.links import InvalidToken, portal_link, verify_token
 from actions.models import Status  # also registers every table on SQLModel.metadata
 from actions.people import PEOPLE_COLUMNS
 from actions.settings import reset_settings
@@ -577,9 +580,17 @@ def portal(world: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch) ->
     return create_app(database_url)
 
 
-def signed_in(app: FastAPI, email: str) -> tuple[TestClient, str]:
+#: Each form example comes from an address of its own (someone else at their own desk), so the
+#: failed-attempt limit, which has its own cases below, does not end the form campaign early.
+_ADDRESSES = itertools.count(1)
+
+
+def signed_in(
+    app: FastAPI, email: str, address: tuple[str, int] | None = None
+) -> tuple[TestClient, str]:
     """A client with a session cookie, and that session's CSRF token."""
-    client = TestClient(app)
+    n = next(_ADDRESSES)
+    client = TestClient(app, client=address or (f"10.{n // 250 % 250}.{n % 250}.1", 50000))
     link = portal_link(email).split("://", 1)[1].split("/", 1)[1]
     assert client.get(f"/{link}", follow_redirects=False).status_code == 303
     match = re.search(r'name="csrf" value="([^"]+)"', client.get("/me").text)
@@ -654,6 +665,95 @@ def test_portal_review_form_survives_bad_fields(
     CASES["portal review"][status] += 1
     if csrf != "session":
         assert status == 403
+
+
+ATTACKER = ("203.0.113.66", 50000)
+LIMIT = 20  # the policy's default max_failed_attempts
+
+
+def failures_seen(app: FastAPI) -> Counter[str]:
+    """Failures a limit test has seen from ATTACKER on this app (which outlives examples)."""
+    if not hasattr(app.state, "campaign_failures"):
+        app.state.campaign_failures = Counter()
+    seen: Counter[str] = app.state.campaign_failures
+    return seen
+
+
+#: Bad tokens: junk, or an edit of a real token (where: per mille of its length).
+token_edits = st.one_of(
+    junk.filter(lambda token: token != "..").map(lambda token: ("junk", 0, token)),
+    st.tuples(
+        st.sampled_from(["change", "cut", "double", "dot after", "dot before"]),
+        st.integers(0, 999),
+        st.sampled_from("AZaz09-_."),
+    ),
+    st.sampled_from(["x" * 1001, "%00", "a.b.c"]).map(lambda token: ("junk", 0, token)),
+)
+
+
+def still_verifies(token: str) -> bool:
+    try:
+        verify_token(token)
+    except InvalidToken:
+        return False
+    return True
+
+
+def bad_token(edit: tuple[str, int, str]) -> str:
+    kind, where, text = edit
+    if kind == "junk":
+        return text  # ("/p/.." is left out above: a client sends it as "/")
+    real = portal_link(OWNER).rsplit("/", 1)[1]
+    at = where * (len(real) - 1) // 1000
+    return {
+        "change": real[:at] + text + real[at + 1 :],
+        "cut": real[: max(1, at)],
+        "double": real + real,
+        "dot after": real + ".",
+        "dot before": "." + real,
+    }[kind]
+
+
+@examples(40)
+@given(edit=token_edits)
+def test_portal_links_survive_bad_tokens(
+    portal: FastAPI, world: Engine, edit: tuple[str, int, str]
+) -> None:
+    """Bad links get 403 (404 when the address is no link at all), then 429 once the address
+    has failed 20 times; never a 500, a cookie or a write."""
+    token = bad_token(edit)
+    before = dump(world)
+    response = TestClient(portal, client=ATTACKER).get(
+        f"/p/{quote(token, safe='')}", follow_redirects=False
+    )
+    CASES["portal link"][response.status_code] += 1
+    # An edit may leave a working link (the same character back, or base64 padding bits).
+    expected = {303, 429} if still_verifies(token) else {403, 404, 429}
+    assert response.status_code in expected, (token, response.status_code)
+    assert "Traceback" not in response.text
+    assert ("set-cookie" in response.headers) == (response.status_code == 303)
+    if failures_seen(portal)["link"] >= LIMIT and response.status_code != 404:
+        assert response.status_code == 429 and int(response.headers["retry-after"]) >= 1
+    failures_seen(portal)["link"] += response.status_code == 403
+    assert dump(world) == before
+
+
+@examples(40)
+@given(csrf=junk | st.sampled_from(["", "x" * 5000]), ref=st.sampled_from([REF, PENDING_REF]))
+def test_portal_forms_with_bad_csrf_tokens_are_limited(
+    portal: FastAPI, world: Engine, csrf: str, ref: str
+) -> None:
+    """Wrong CSRF tokens from one address: 403, then 429 after 20; nothing is ever written."""
+    signer, _ = signed_in(portal, OWNER)
+    attacker = TestClient(portal, client=ATTACKER, cookies=signer.cookies)
+    path = f"/me/actions/{ref}" if ref == REF else f"/review/{ref}"
+    fields = {"progress": "50", "decision": "accept"}
+    status = post_form(attacker, world, path, fields, csrf)
+    CASES["portal csrf"][status] += 1
+    assert status in {403, 429}, status
+    if failures_seen(portal)["csrf"] >= LIMIT:
+        assert status == 429
+    failures_seen(portal)["csrf"] += status == 403
 
 
 # --------------------------------------------------------------------------- summary

@@ -252,6 +252,34 @@ def _action_fillfactor(engine: Engine) -> str | None:
         return conn.execute(text(query)).scalar_one() or None
 
 
+def test_migration_0006_gives_everyone_session_epoch_0_both_ways(
+    tmp_path: Path, database_url: str
+) -> None:
+    from alembic import command
+
+    with _fresh_database(tmp_path, database_url) as fresh:
+        config = db._alembic_config(fresh)
+        command.upgrade(config, "0005_delivery_fencing")
+        with fresh.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO person (email, name, notify, role, active, created_at) "
+                    "VALUES ('a@force.example', 'A', '', '', true, CURRENT_TIMESTAMP)"
+                )
+            )
+        command.upgrade(config, "0006_portal_session_epoch")
+        with fresh.connect() as conn:
+            assert conn.execute(text("SELECT session_epoch FROM person")).scalar_one() == 0
+        with Session(fresh) as session:  # a new person gets 0 too, from the model
+            session.add(Person(email="b@force.example", name="B"))
+            session.commit()
+            assert session.exec(select(Person.session_epoch)).all() == [0, 0]
+        command.downgrade(config, "0005_delivery_fencing")
+        columns = {c["name"] for c in inspect(fresh).get_columns("person")}
+        assert "session_epoch" not in columns and "email" in columns
+        command.upgrade(config, "head")
+
+
 def test_among_takes_more_values_than_a_statement_has_parameters(session: Session) -> None:
     """Planning passes 100,000s of ids or keys as one value (SQLite stops at 32,766 parameters)."""
     from sqlmodel import col

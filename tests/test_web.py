@@ -10,8 +10,10 @@ import logging
 import re
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -26,7 +28,7 @@ from actions.db import session_scope
 from actions.history import audit_trail
 from actions.lifecycle import UpdateRequest
 from actions.links import PORTAL_LINK_MAX_AGE, PORTAL_SALT, portal_link, revoke_links
-from actions.models import Action, ActionUpdate, Person, Status
+from actions.models import Action, ActionUpdate, AuditRecord, Person, Status
 from actions.people import get_person
 from actions.settings import reset_settings
 from actions.updates import post_update
@@ -474,6 +476,50 @@ def test_signing_out_needs_the_csrf_token(app: FastAPI) -> None:
     assert_friendly_403(client.get("/me"))
 
 
+def test_signing_out_ends_every_session_of_that_person(app: FastAPI, engine: Engine) -> None:
+    """Issue 17, item 12: a copy of the cookie taken before signing out no longer works, nor the
+    person's sessions in other browsers; the link in the email still opens a new one."""
+    link = path_of(portal_link(OWNER))
+    phone, desk = TestClient(app), TestClient(app)
+    for client in (phone, desk):
+        assert client.get(link, follow_redirects=False).status_code == 303
+    copied = phone.cookies["actions_session"]
+    csrf = csrf_of(phone.get("/me").text)
+    signed_out = phone.post("/logout", data={"csrf": csrf})
+    assert signed_out.status_code == 200 and "every other device" in signed_out.text
+    replay = TestClient(app, cookies={"actions_session": copied})
+    for response in (
+        replay.get("/me"),
+        replay.post(f"/me/actions/{REF}", data=form(csrf, progress="50")),
+        replay.post("/logout", data={"csrf": csrf}),
+        desk.get("/me"),
+    ):
+        assert_friendly_403(response)
+        assert "Please open your link again" in response.text
+    assert action(engine, REF).progress == 0
+    with Session(engine) as session:
+        person = get_person(session, OWNER)
+        ended = session.exec(select(AuditRecord).where(AuditRecord.field == "session_epoch")).all()
+    assert person.session_epoch == 1
+    assert [(r.actor, r.entity_id, r.old, r.new) for r in ended] == [(OWNER, person.id, "0", "1")]
+    again = TestClient(app)  # the same (reusable) link opens a new session
+    assert again.get(link, follow_redirects=False).status_code == 303
+    assert again.get("/me").status_code == 200
+    assert signed_in(app, OTHER).get("/me").status_code == 200  # nobody else was signed out
+
+
+def test_a_session_cookie_without_a_current_epoch_is_signed_out(app: FastAPI) -> None:
+    """Cookies signed with the real key but from before epochs existed (none in them), or with
+    an epoch that is not the person's, open nothing; the current epoch does."""
+    signer = URLSafeTimedSerializer(SECRET, salt="actions.portal-session.v1")
+    session = {"e": OWNER, "c": "x" * 20, "li": time.time()}
+    for epoch in ({}, {"se": "0"}, {"se": False}, {"se": 1}, {"se": -1}):
+        cookie = signer.dumps({**session, **epoch})
+        assert_friendly_403(TestClient(app, cookies={"actions_session": cookie}).get("/me"))
+    cookie = signer.dumps({**session, "se": 0})
+    assert TestClient(app, cookies={"actions_session": cookie}).get("/me").status_code == 200
+
+
 def test_the_app_refuses_to_start_without_a_secret(database_url: str) -> None:
     from actions.errors import ConfigError
 
@@ -501,18 +547,131 @@ def test_any_progress_value_is_a_form_error_never_a_500(
     assert action(engine, REF).progress == 0
 
 
+# --------------------------------------------------------------------------- failed attempts
+
+ATTACKER, NEIGHBOUR, PERSON = ("203.0.113.9", 4000), ("198.51.100.7", 4000), ("192.0.2.44", 4000)
+
+
+def assert_429(response: httpx.Response) -> None:
+    assert response.status_code == 429, response.status_code
+    assert 1 <= int(response.headers["retry-after"]) <= 300
+    assert response.headers["content-type"].startswith("text/plain")
+    assert "Too many failed attempts" in response.text and len(response.text) < 300
+    assert "set-cookie" not in response.headers and "Traceback" not in response.text
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_bad_links_from_one_address_get_429_after_20(app: FastAPI) -> None:
+    """Issue 17, item 12: 200 bad tokens were all answered; now 20 are, per 5 minutes."""
+    token = path_of(portal_link(OWNER)).removeprefix("/p/")
+    attacker = TestClient(app, client=ATTACKER)
+    answers = [attacker.get(f"/p/{token[:-6]}{n:06d}", follow_redirects=False) for n in range(200)]
+    assert [r.status_code for r in answers[:20]] == [403] * 20
+    for response in answers[20:]:
+        assert_429(response)
+    # Refused before the token is read: a good link guessed now tells the attacker nothing.
+    assert_429(attacker.get(f"/p/{token}", follow_redirects=False))
+    # Someone at another address is not affected, links and forms alike.
+    neighbour = TestClient(app, client=NEIGHBOUR)
+    assert neighbour.get(f"/p/{token}", follow_redirects=False).status_code == 303
+    assert post_update_form(neighbour, REF, progress="30")[0] == 303
+
+
+def test_good_links_never_count_against_an_address(app: FastAPI) -> None:
+    link = path_of(portal_link(OWNER))
+    client = TestClient(app, client=PERSON)
+    for _ in range(60):
+        assert client.get(link, follow_redirects=False).status_code == 303
+    for _ in range(20):  # e.g. an old, revoked link opened again and again
+        assert_friendly_403(client.get(link[:-4] + "AAAA", follow_redirects=False))
+    assert_429(client.get(link, follow_redirects=False))
+
+
+def test_wrong_csrf_tokens_from_one_address_get_429_after_20(app: FastAPI, engine: Engine) -> None:
+    attacker = TestClient(app, client=ATTACKER)
+    attacker.get(path_of(portal_link(OWNER)))
+    csrf = csrf_of(attacker.get("/me").text)
+    for n in range(20):
+        response = attacker.post(f"/me/actions/{REF}", data=form(f"guess-{n}", progress="50"))
+        assert_friendly_403(response)
+    for path, body in (
+        (f"/me/actions/{REF}", form("guess", progress="50")),
+        (f"/me/actions/{REF}", form(csrf, progress="50")),  # even the right one, for now
+        (f"/review/{REF}", {"csrf": csrf, "decision": "accept"}),
+        ("/logout", {"csrf": csrf}),
+    ):
+        assert_429(attacker.post(path, data=body))
+    assert attacker.get("/me").status_code == 200  # reading with a good session is not a guess
+    assert action(engine, REF).progress == 0
+    neighbour = signed_in_from(app, OWNER, NEIGHBOUR)
+    assert post_update_form(neighbour, REF, progress="50")[0] == 303
+    assert action(engine, REF).progress == 50
+
+
+def signed_in_from(app: FastAPI, email: str, address: tuple[str, int]) -> TestClient:
+    client = TestClient(app, client=address)
+    assert client.get(path_of(portal_link(email)), follow_redirects=False).status_code == 303
+    return client
+
+
+def test_the_limit_and_window_come_from_the_policy(
+    database_url: str, app: FastAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = tmp_path / "actions.toml"
+    policy.write_text("[portal]\nmax_failed_attempts = 3\nfailed_attempts_window_seconds = 2\n")
+    monkeypatch.setenv("ACTIONS_CONFIG", str(policy))
+    reset_settings()
+    client = TestClient(create_app(database_url), client=ATTACKER)
+    statuses = [client.get(f"/p/bad-{n}", follow_redirects=False).status_code for n in range(5)]
+    assert statuses == [403, 403, 403, 429, 429]
+    assert client.get("/p/bad", follow_redirects=False).headers["retry-after"] in {"1", "2"}
+    time.sleep(2.1)  # the window slides: the failures have left it
+    assert client.get("/p/bad-again", follow_redirects=False).status_code == 403
+
+
+def test_the_failure_table_is_bounded_and_forgets_the_oldest() -> None:
+    from actions.web.security import FailureLimiter, TooManyFailures
+
+    now = [1000.0]
+    limiter = FailureLimiter(3, 60, max_addresses=100, clock=lambda: now[0])
+    for _ in range(3):
+        limiter.failed("203.0.113.1")
+    with pytest.raises(TooManyFailures) as blocked:
+        limiter.check("203.0.113.1")
+    assert blocked.value.retry_after == 60
+    for n in range(250):  # an attacker with many addresses
+        limiter.failed(f"10.0.{n // 256}.{n % 256}")
+        assert len(limiter) <= 100
+    limiter.check("203.0.113.1")  # forgotten (the least recently failing), not blocked
+    now[0] += 61
+    limiter.failed("192.0.2.1")  # the expired entries go first
+    assert len(limiter) == 1
+    # IPv6 counts per /64; an IPv4-mapped address as its IPv4 address.
+    for n in range(3):
+        limiter.failed(f"2001:db8:1:2::{n + 1}")
+    with pytest.raises(TooManyFailures):
+        limiter.check("2001:db8:1:2:ffff::9")
+    limiter.check("2001:db8:1:3::1")
+    for _ in range(3):
+        limiter.failed("::ffff:198.51.100.1")
+    with pytest.raises(TooManyFailures):
+        limiter.check("198.51.100.1")
+
+
 # --------------------------------------------------------------------------- a busy database
 
 
-@pytest.fixture
-def live_portal(app: FastAPI) -> Iterator[str]:
+@contextmanager
+def serving(app: FastAPI, **config: Any) -> Iterator[str]:
     """The portal on a real uvicorn server in a thread (one event loop, as in production)."""
     import threading
 
     import uvicorn
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", **config)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -521,6 +680,37 @@ def live_portal(app: FastAPI) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_portal(app: FastAPI) -> Iterator[str]:
+    with serving(app) as url:
+        yield url
+
+
+def test_behind_a_proxy_on_this_machine_each_forwarded_address_counts(live_portal: str) -> None:
+    """uvicorn trusts X-Forwarded-For from loopback (FORWARDED_ALLOW_IPS' default), taking
+    the rightmost address the proxy did not vouch for: a client cannot pick its own."""
+    attacker = {"x-forwarded-for": "203.0.113.9"}
+    with httpx.Client(base_url=live_portal, timeout=10) as client:
+        statuses = [client.get(f"/p/bad-{n}", headers=attacker).status_code for n in range(25)]
+        assert statuses == [403] * 20 + [429] * 5
+        spoofed = {"x-forwarded-for": "198.51.100.7, 203.0.113.9"}  # proxies append the peer
+        assert_429(client.get(path_of(portal_link(OWNER)), headers=spoofed))
+        neighbour = {"x-forwarded-for": "198.51.100.7"}
+        response = client.get(path_of(portal_link(OWNER)), headers=neighbour)
+        assert response.status_code == 303
+
+
+def test_forwarded_addresses_from_an_untrusted_peer_are_ignored(app: FastAPI) -> None:
+    with (
+        serving(app, forwarded_allow_ips="192.0.2.1") as url,
+        httpx.Client(base_url=url, timeout=10) as client,
+    ):
+        for n in range(20):
+            headers = {"x-forwarded-for": f"198.51.100.{n}"}  # a new "address" each time
+            assert client.get(f"/p/bad-{n}", headers=headers).status_code == 403
+        assert_429(client.get("/p/bad", headers={"x-forwarded-for": "192.0.2.200"}))
 
 
 def test_a_locked_database_never_freezes_the_portal(

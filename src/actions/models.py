@@ -89,6 +89,8 @@ class Person(SQLModel, table=True):
     role: str = Field(default="", max_length=20)
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # type: ignore[call-overload]
+    #: Portal sessions carry this number; signing out adds one, ending them all (migration 0006).
+    session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Inspection(SQLModel, table=True):

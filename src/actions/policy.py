@@ -98,6 +98,12 @@ class ReportPolicy(_Section):
     forecast_window_days: int = Field(90, ge=7, le=3650)
 
 
+class PortalPolicy(_Section):
+    #: Failed link and form (CSRF) attempts one address may make per window before a 429.
+    max_failed_attempts: int = Field(20, ge=1, le=10000)
+    failed_attempts_window_seconds: int = Field(300, ge=1, le=86400)
+
+
 class Policy(_Section):
     chase: ChasePolicy = ChasePolicy()
     escalation: EscalationPolicy = EscalationPolicy()
@@ -106,6 +112,7 @@ class Policy(_Section):
     delivery: DeliveryPolicy = DeliveryPolicy()
     report: ReportPolicy = ReportPolicy()
     assignment: tuple[AssignmentRule, ...] = ()
+    portal: PortalPolicy = PortalPolicy()
 
     def rag_rules(self) -> RagRules:
         return RagRules(

@@ -13,6 +13,14 @@ from actions.cli.app import JsonOpt, app, database, emit_json, err, out
 def web(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    header_timeout: Annotated[
+        float,
+        typer.Option(
+            help="Seconds a client has to send a request's head; slower connections are closed.",
+            min=0.1,
+            max=300,
+        ),
+    ] = 10.0,
 ) -> None:
     """Run the owner and reviewer portal (needs ACTIONS_SECRET_KEY)."""
     import uvicorn
@@ -20,14 +28,15 @@ def web(
     from actions import db
     from actions.settings import get_settings
     from actions.web import create_app
+    from actions.web.server import server_config
 
     settings = get_settings()
     settings.require_secret_key()  # ConfigError: one line, exit 2
     db.require_schema()
     application = create_app()
     out.print(f"portal on http://{host}:{port} (links point at {settings.base_url})")
-    # No server header; proxy headers only from loopback (uvicorn's default trust list).
-    uvicorn.run(application, host=host, port=port, server_header=False, log_level="info")
+    config = server_config(application, host, port, header_timeout=header_timeout, log_level="info")
+    uvicorn.Server(config).run()
 
 
 @app.command()

@@ -21,13 +21,14 @@ from urllib.parse import quote
 import jinja2
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, text, update
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from actions import audit
 from actions.dates import LONDON, today
 from actions.db import DatabaseUnavailable, get_engine, session_scope
 from actions.errors import NotFoundError, UserInputError
@@ -48,15 +49,18 @@ from actions.web.forms import (
 )
 from actions.web.security import (
     SESSION_MAX_AGE,
+    FailureLimiter,
     LimitBody,
     PortalSession,
     SecurityHeaders,
+    TooManyFailures,
     cookie_name,
     csrf_ok,
     decode_session,
     encode_session,
     install_log_redaction,
     new_session,
+    too_many_failures_response,
 )
 
 REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,59}$")
@@ -82,6 +86,10 @@ NO_SESSION = (
     "Your session has ended or this page was opened without a link. "
     "Open the link in your latest reminder email to continue."
 )
+SIGNED_OUT = (
+    "You are signed out of the portal, in this browser and on every other device where you "
+    "had opened it. To come back, open the link in your latest reminder email."
+)
 BAD_LINK = (
     "This link is not valid. It may have expired, been mistyped or replaced by a newer one. "
     "Use the link in your latest reminder email, or ask the action team for a new one."
@@ -104,6 +112,8 @@ class Portal:
     engine: Engine
     templates: jinja2.Environment
     secure: bool
+    #: Failed link and CSRF attempts per client address (429 once an address has used them up).
+    limiter: FailureLimiter
 
     @property
     def cookie(self) -> str:
@@ -168,10 +178,12 @@ def create_app(database_url: str | None = None) -> FastAPI:
     """The portal app; refuses to build without ``ACTIONS_SECRET_KEY``."""
     settings = get_settings()
     settings.require_secret_key()
+    limits = load_policy().portal
     portal = Portal(
         engine=get_engine(database_url),
         templates=make_templates(templates_dir()),
         secure=settings.base_url.startswith("https://"),
+        limiter=FailureLimiter(limits.max_failed_attempts, limits.failed_attempts_window_seconds),
     )
     app = FastAPI(
         title="Inspection actions portal", docs_url=None, redoc_url=None, openapi_url=None
@@ -192,6 +204,10 @@ def _add_error_handlers(app: FastAPI, portal: Portal) -> None:
     @app.exception_handler(Forbidden)
     async def forbidden(_: Request, exc: Forbidden) -> Response:
         return portal.render("error.html", 403, title=exc.title, message=exc.message)
+
+    @app.exception_handler(TooManyFailures)
+    async def too_many(_: Request, exc: TooManyFailures) -> Response:
+        return too_many_failures_response(exc.retry_after)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> Response:
@@ -249,13 +265,27 @@ def _current(request: Request, portal: Portal, session: Session) -> tuple[Portal
         raise Forbidden(NO_SESSION, NO_SESSION_TITLE) from None
     if is_revoked(session, person, state.link_issued_at):
         raise Forbidden(NO_SESSION, NO_SESSION_TITLE)
+    if state.epoch != person.session_epoch:  # signed out since (here or in another browser)
+        raise Forbidden(NO_SESSION, NO_SESSION_TITLE)
     return state, person
 
 
+def client_address(request: Request) -> str:
+    """Who failed an attempt: the socket peer, or the address a trusted proxy forwarded.
+
+    uvicorn puts the ``X-Forwarded-For`` address in ``scope["client"]`` only when the peer is
+    in ``FORWARDED_ALLOW_IPS`` (default: loopback, a proxy on the same machine).
+    """
+    return request.client.host if request.client else "unknown"
+
+
 async def _form(request: Request, state: PortalSession) -> FormData:
-    """The posted form, after the CSRF check (a mismatch is 403, nothing is read further)."""
+    """The posted form, after the CSRF check (a mismatch is 403, nothing is read further, and
+    it counts as a failed attempt of the client's address)."""
     form = await request.form(max_files=0, max_fields=20)
     if not csrf_ok(state, form.get("csrf")):
+        portal: Portal = request.app.state.portal
+        portal.limiter.failed(client_address(request))
         raise Forbidden(
             "This form has expired or did not come from this page. "
             "Nothing was saved: go back to your actions page, reload it and try again."
@@ -297,8 +327,8 @@ def _add_routes(app: FastAPI, portal: Portal) -> None:
         return portal.render("error.html", 200, title="Inspection actions", message=NO_SESSION)
 
     @app.get("/p/{token}")
-    def open_link(token: str) -> Response:
-        return _open_link(portal, token)
+    def open_link(request: Request, token: str) -> Response:
+        return _open_link(portal, token, client_address(request))
 
     @app.get("/me", response_class=HTMLResponse)
     def me(request: Request, saved: str = "", reviewed: str = "", repeat: str = "") -> Response:
@@ -332,17 +362,41 @@ def _add_routes(app: FastAPI, portal: Portal) -> None:
 
     @app.post("/logout")
     async def logout(request: Request) -> Response:
-        state, _ = await run_in_threadpool(_signed_in, request, portal)
+        state, person = await run_in_threadpool(_signed_in, request, portal)
         await _form(request, state)
-        response = portal.render(
-            "error.html", 200, title="Signed out", message="You are signed out of the portal."
-        )
+        await run_in_threadpool(_sign_out, portal, person)
+        response = portal.render("error.html", 200, title="Signed out", message=SIGNED_OUT)
         response.delete_cookie(portal.cookie, path="/", secure=portal.secure, httponly=True)
         return response
 
 
-def _open_link(portal: Portal, token: str) -> Response:
-    """Swap a link for a session cookie and redirect, so the token leaves the address bar."""
+def _open_link(portal: Portal, token: str, address: str) -> Response:
+    """Swap a link for a session cookie and redirect, so the token leaves the address bar.
+
+    An address that has used up its failed attempts gets 429 before the token is even read
+    (so a good token guessed then tells nothing); every refused link counts as a failure.
+    """
+    portal.limiter.check(address)
+    try:
+        person, link_issued_at = _link_holder(portal, token)
+    except Forbidden:
+        portal.limiter.failed(address)
+        raise
+    response = RedirectResponse("/me", status_code=303)
+    response.set_cookie(
+        portal.cookie,
+        encode_session(new_session(person.email, link_issued_at, person.session_epoch)),
+        max_age=SESSION_MAX_AGE,
+        path="/",
+        secure=portal.secure,
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+def _link_holder(portal: Portal, token: str) -> tuple[Person, datetime]:
+    """Whose link this is and when it was signed, or :class:`Forbidden`."""
     try:
         claims = verify_claims(token)
     except InvalidToken:
@@ -354,17 +408,7 @@ def _open_link(portal: Portal, token: str) -> Response:
             raise Forbidden(BAD_LINK, BAD_LINK_TITLE) from None
         if is_revoked(session, person, claims.issued_at):
             raise Forbidden(BAD_LINK, BAD_LINK_TITLE)
-    response = RedirectResponse("/me", status_code=303)
-    response.set_cookie(
-        portal.cookie,
-        encode_session(new_session(person.email, claims.issued_at)),
-        max_age=SESSION_MAX_AGE,
-        path="/",
-        secure=portal.secure,
-        httponly=True,
-        samesite="lax",
-    )
-    return response
+    return person, claims.issued_at
 
 
 def _flash(saved: str, reviewed: str, repeat: str = "") -> str:
@@ -429,8 +473,34 @@ def _render_me(
 
 
 def _signed_in(request: Request, portal: Portal) -> tuple[PortalSession, Person]:
+    """For the form handlers: who is posting; an address out of failed attempts gets 429 first
+    (even with the right CSRF token, which it might have guessed)."""
+    portal.limiter.check(client_address(request))
     with portal.session() as session:
         return _current(request, portal, session)
+
+
+def _sign_out(portal: Portal, person: Person) -> None:
+    """End every portal session of ``person``: their cookies carry the old epoch (audited)."""
+    assert person.id is not None
+    with portal.session() as session:
+        raised = (
+            update(Person)
+            .where(col(Person.id) == person.id)
+            .values(session_epoch=col(Person.session_epoch) + 1)
+            .returning(col(Person.session_epoch))
+        )
+        epoch = session.execute(raised).scalar_one()
+        audit.record(
+            session,
+            actor=person.email,
+            entity="person",
+            entity_id=person.id,
+            field="session_epoch",
+            old=epoch - 1,
+            new=epoch,
+            reason="signed out of the portal (every session of theirs ended)",
+        )
 
 
 def _update(
