@@ -186,9 +186,16 @@ def wait_for_leases(engine: Engine, timeout: float = 30) -> None:
     time.sleep(max(delay, 0))
 
 
-def lease_policy(folder: Path, lease_seconds: int = 10, **delivery: Any) -> Path:
-    """A policy file with a short lease (the shortest allowed), so tests wait seconds."""
-    lines = ["[delivery]", f"lease_seconds = {lease_seconds}"]
+def lease_policy(
+    folder: Path, lease_seconds: int = 10, send_timeout_seconds: int = 3, **delivery: Any
+) -> Path:
+    """A policy file with a short lease (the shortest allowed), so tests wait seconds, and a
+    send timeout short enough for it (a lease outlasts two sends and their margins)."""
+    lines = [
+        "[delivery]",
+        f"lease_seconds = {lease_seconds}",
+        f"send_timeout_seconds = {send_timeout_seconds}",
+    ]
     lines += [f"{k} = {_toml(v)}" for k, v in delivery.items()]
     path = folder / "policy.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
