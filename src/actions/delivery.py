@@ -173,18 +173,20 @@ class Deliverer:
             "no delivery channel: set ACTIONS_EMAIL_URL or the person's notify URLs"
         )
 
-    def pace(self, recipient: _Recipient) -> None:
-        """Wait for the rate limit of every channel of the recipient, before the message is
-        armed: the wait must not eat into the time its lease leaves for the send."""
-        if not self.limiter.interval:
-            return
+    def ready(self, recipient: _Recipient) -> None:
+        """Everything a send to the recipient waits for but the channel itself: the rate limit
+        of each channel, parsing its URL. Done before the message is armed, so none of it eats
+        into the time the send has (``send_timeout_seconds``)."""
         try:
             urls = self.channels(recipient)
+            for url in urls:
+                if url == "eml":
+                    continue
+                self.limiter.wait(channel_key(url))
+                if is_email_url(url) and self.policy.smtp_pooling:
+                    self.smtp.config(url)
         except DeliveryError:
             return  # the send fails and says why
-        for url in urls:
-            if url != "eml":
-                self.limiter.wait(channel_key(url))
 
     def send(self, envelope: Envelope, recipient: _Recipient, deadline: float) -> str:
         """Send to every channel of the recipient, handing nothing over after ``deadline``
@@ -342,7 +344,7 @@ def _deliver_batch(
         message_id = ids[position] if position < len(ids) else None  # None: record the last
         recipient = recipients.get(message_id) if message_id is not None else None
         if recipient is not None:
-            deliverer.pace(recipient)
+            deliverer.ready(recipient)
         step = _unit_of_work(
             engine,
             partial(_advance, outcome, message_id, ids[position + 1 :], recipient, lease, policy),

@@ -262,7 +262,7 @@ class SmtpPool:
 
         Nothing is written to the server after ``deadline`` (``time.monotonic()``): the send
         fails instead, and the server has not taken the message."""
-        config = self._configs.get(url) or self._configs.setdefault(url, parse_email_url(url))
+        config = self.config(url)
         targets = list(config.targets) if use_url_targets else []
         recipients = targets or [envelope.to_email]
         email = build_email(
@@ -301,6 +301,11 @@ class SmtpPool:
                 raise DeliveryError(f"{config.host}:{config.port}: {type(exc).__name__}") from None
             finally:
                 connection.deadline = None
+
+    def config(self, url: str) -> _SmtpConfig:
+        """The server and sender of ``url``, parsed once (the first parse imports Apprise,
+        which takes seconds on a busy machine: deliverers do it before a send's clock runs)."""
+        return self._configs.get(url) or self._configs.setdefault(url, parse_email_url(url))
 
     def _connection(self, config: _SmtpConfig, deadline: float | None) -> _FencedSMTP:
         existing = self._connections.get(config.key)
