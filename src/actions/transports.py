@@ -10,6 +10,7 @@ Every other scheme goes through a fresh Apprise object per message.
 from __future__ import annotations
 
 import contextlib
+import re
 import secrets
 import smtplib
 import ssl
@@ -118,9 +119,39 @@ class _SmtpConfig:
         return (self.host, self.port, self.user, self.mode)
 
 
+#: An address in a mailto URL's path (Apprise's extra recipients): local@domain, no ":".
+_PATH_ADDRESS = re.compile(r"^[^:@]+@[^:@]+$")
+
+
+def check_userinfo(url: str) -> None:
+    """Refuse an email URL whose password holds "@", "/" or ":" as is (not %40, %2F, %3A).
+
+    Apprise, like any URL parser, then takes part of the password for the server: it looked up
+    the host "S3" for the password "Ab@S3/cr:et%PW", a piece of the password sent to DNS and
+    named in the error. The message names neither the password nor that host.
+    """
+    rest = url.partition("://")[2]
+    head = re.split(r"[?#]", rest, maxsplit=1)[0]
+    authority, _, path = head.partition("/")
+    user_host, _, port = authority.rpartition(":")
+    ambiguous = (
+        authority.count("@") > 1  # "user:Ab@S3cret@host"
+        or any("@" in seg and not _PATH_ADDRESS.match(seg) for seg in path.split("/") if seg)
+        or ("@" not in authority and "@" in path and bool(user_host) and not port.isdigit())
+    )
+    if ambiguous:
+        server = head.rsplit("@", 1)[-1].split("/", 1)[0]
+        raise DeliveryError(
+            f"{server}: the URL's password holds '@', '/' or ':' as is; "
+            "write them percent-encoded (%40, %2F, %3A; '%' itself as %25)"
+        )
+
+
 def parse_email_url(url: str) -> _SmtpConfig:
     """Let Apprise interpret a mailto URL, so users write exactly what Apprise documents."""
     import apprise
+
+    check_userinfo(url)
 
     with muted("apprise"):  # Apprise logs the URL it refuses, password and all
         plugin: Any = apprise.Apprise.instantiate(url, suppress_exceptions=True)
@@ -377,6 +408,8 @@ def send_with_apprise(url: str, envelope: Envelope) -> None:
     """Any Apprise URL, through a fresh Apprise object (no shared throttle)."""
     import apprise
 
+    if is_email_url(url):
+        check_userinfo(url)
     app = apprise.Apprise()
     with muted("apprise"):  # its log lines name the URL, password and all: we say it in one line
         added = app.add(url)
