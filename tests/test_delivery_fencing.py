@@ -9,6 +9,7 @@ another had taken it over (2 duplicates in 5,000 on a busy machine, nobody kille
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -150,3 +151,23 @@ def test_deliverer_paused_past_its_lease_neither_sends_nor_records(
     paused_on = _row(engine, ids[1])
     assert (paused_on.last_error, paused_on.lease_owner) == ("", None)  # the new run's record
     assert paused_on.attempts == 2  # armed by both; sent by the second only
+
+
+def test_rate_limited_delivery_records_each_outcome_and_keeps_the_pace(
+    engine: Engine, sink: CountingSink, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a rate limit the wait comes before a message is armed (it must not use up the
+    send's time) and after the last outcome is recorded."""
+    ids = seed_messages(engine, 6, recipients=2)
+    policy = lease_policy(tmp_path, LEASE_S, rate_per_second=10.0)
+    monkeypatch.setenv("ACTIONS_EMAIL_URL", sink.url())
+    monkeypatch.setenv("ACTIONS_CONFIG", str(policy))
+    reset_settings()
+    started = time.monotonic()
+    report = deliver()
+    elapsed = time.monotonic() - started
+
+    assert (report.sent, report.failed, report.fenced) == (6, 0, 0)
+    assert elapsed >= 0.5  # six sends on one channel at 10 per second: five waits of 0.1 s
+    assert_delivered(sink.seen, ids, max_twice=0)
+    assert states(engine) == {"sent": 6}

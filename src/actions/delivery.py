@@ -344,6 +344,13 @@ def _deliver_batch(
         message_id = ids[position] if position < len(ids) else None  # None: record the last
         recipient = recipients.get(message_id) if message_id is not None else None
         if recipient is not None:
+            if outcome is not None and deliverer.limiter.interval:
+                # A rate limit may wait long: the last outcome is recorded before, not after.
+                last = _unit_of_work(
+                    engine, partial(_advance, outcome, None, [], None, lease, policy)
+                )
+                _account(outcome, last.recorded, report, progress)
+                outcome = None
             deliverer.ready(recipient)
         step = _unit_of_work(
             engine,
