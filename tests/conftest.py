@@ -36,6 +36,16 @@ PG_ENABLED = PG_ADMIN_URL.lower() not in {"", "none", "off"}
 BACKENDS = ["sqlite", "postgresql"] if PG_ENABLED else ["sqlite"]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """End-to-end tests (a real Prefect server or browser) are slow too: `-m "not slow"` is the
+    quick loop for developers; the README's command and CI run everything."""
+    for item in items:
+        uses_server = "prefect_server" in getattr(item, "fixturenames", ())
+        if uses_server or item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from tests.prefect_env import stop_prefect
 

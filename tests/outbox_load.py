@@ -32,9 +32,10 @@ from actions.models import Message, Person
 HEADER = re.compile(rb"^X-Actions-Message:\s*(\d+)", re.MULTILINE | re.IGNORECASE)
 CHUNK = 2_000
 
-#: What a deliverer process runs: drain the outbox, print "sent failed".
+#: What a deliverer process runs: drain the outbox, print "sent failed fenced".
 DELIVER_SCRIPT = (
-    "from actions.delivery import deliver; r = deliver(); print(r.sent, r.failed, flush=True)"
+    "from actions.delivery import deliver; r = deliver(); "
+    "print(r.sent, r.failed, r.fenced, flush=True)"
 )
 
 
@@ -99,6 +100,37 @@ def states(engine: Engine) -> dict[str, int]:
 
 
 @dataclass
+class Stall:
+    """The sink holds its reply to the ``nth`` message from ``sender`` (``MAIL FROM``):
+
+    * at ``MAIL``, before the deliverer has sent the content (nothing is delivered yet), or
+    * at ``DATA``, after the content arrived and was counted (delivered; the deliverer has not
+      heard so, as when it dies or stalls just after sending).
+
+    It holds for ``seconds``, or until :meth:`release` if None. Stalls force slow sends and
+    paused deliverers at exact points, so tests need not hope for a busy machine.
+    """
+
+    sender: str
+    nth: int = 1
+    at: str = "MAIL"
+    seconds: float | None = None
+    reached: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+    #: The message held at DATA (its X-Actions-Message id).
+    message_id: int | None = None
+
+    def release(self) -> None:
+        self.released.set()
+
+    async def hold(self) -> None:
+        self.reached.set()
+        deadline = time.monotonic() + (self.seconds if self.seconds is not None else 3600)
+        while not self.released.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)  # the sink serves other connections meanwhile
+
+
+@dataclass
 class CountingSink:
     """An aiosmtpd handler that only counts ``X-Actions-Message`` ids (no MIME parsing, so
     one sink keeps up with several deliverers)."""
@@ -110,6 +142,27 @@ class CountingSink:
     #: Seconds before accepting each message, as a real relay takes (queue write, scanning);
     #: awaited, so the sink keeps serving other connections meanwhile.
     accept_delay: float = 0.0
+    stalls: list[Stall] = field(default_factory=list)
+    #: Messages begun (MAIL FROM) per sender.
+    senders: Counter[str] = field(default_factory=Counter)
+
+    def _stall(self, sender: str, at: str) -> Stall | None:
+        for stall in self.stalls:
+            if (stall.sender, stall.nth, stall.at) == (sender, self.senders[sender], at):
+                return stall
+        return None
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        with self.lock:
+            self.senders[address] += 1
+            stall = self._stall(address, "MAIL")
+        if stall is not None:
+            await stall.hold()
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if not self.reply.startswith("250"):
@@ -117,8 +170,13 @@ class CountingSink:
         if self.accept_delay:
             await asyncio.sleep(self.accept_delay)
         found = HEADER.search(envelope.content)
+        message_id = int(found.group(1)) if found else 0
         with self.lock:
-            self.seen[int(found.group(1)) if found else 0] += 1
+            self.seen[message_id] += 1
+            stall = self._stall(envelope.mail_from, "DATA")
+        if stall is not None:
+            stall.message_id = message_id
+            await stall.hold()
         return "250 OK"
 
     @property
@@ -126,8 +184,8 @@ class CountingSink:
         with self.lock:
             return sum(self.seen.values())
 
-    def url(self) -> str:
-        return f"mailto://127.0.0.1:{self.port}?from=tracker@force.example"
+    def url(self, sender: str = "tracker@force.example") -> str:
+        return f"mailto://127.0.0.1:{self.port}?from={sender}"
 
 
 def start_sink(port: int, accept_delay: float = 0.0) -> tuple[CountingSink, Controller]:
@@ -154,6 +212,15 @@ def spawn_deliverer(env: dict[str, str]) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def pause(process: subprocess.Popen[str]) -> None:
+    """SIGSTOP: the process stalls wherever it is (a VM pause, a swap storm, a debugger)."""
+    process.send_signal(signal.SIGSTOP)
+
+
+def resume(process: subprocess.Popen[str]) -> None:
+    process.send_signal(signal.SIGCONT)
 
 
 def kill(process: subprocess.Popen[str]) -> None:
@@ -186,9 +253,16 @@ def wait_for_leases(engine: Engine, timeout: float = 30) -> None:
     time.sleep(max(delay, 0))
 
 
-def lease_policy(folder: Path, lease_seconds: int = 10, **delivery: Any) -> Path:
-    """A policy file with a short lease (the shortest allowed), so tests wait seconds."""
-    lines = ["[delivery]", f"lease_seconds = {lease_seconds}"]
+def lease_policy(
+    folder: Path, lease_seconds: int = 10, send_timeout_seconds: int = 3, **delivery: Any
+) -> Path:
+    """A policy file with a short lease (the shortest allowed), so tests wait seconds, and a
+    send timeout short enough for it (a lease outlasts two sends and their margins)."""
+    lines = [
+        "[delivery]",
+        f"lease_seconds = {lease_seconds}",
+        f"send_timeout_seconds = {send_timeout_seconds}",
+    ]
     lines += [f"{k} = {_toml(v)}" for k, v in delivery.items()]
     path = folder / "policy.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

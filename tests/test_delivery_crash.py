@@ -29,6 +29,8 @@ from tests.outbox_load import (
 )
 from tests.servers import free_port
 
+pytestmark = pytest.mark.slow
+
 MESSAGES = 1_000
 #: Just past the first message of a claim, so the killed deliverer still holds most of its batch
 #: (a kill at a batch boundary, 300 with claims of 20, could find nothing claimed).

@@ -10,6 +10,8 @@ from actions import db
 from actions.settings import reset_settings
 from tests.cli_runner import actions
 
+pytestmark = pytest.mark.slow
+
 
 def test_the_demo_runs_the_whole_loop_and_the_next_inspection(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch

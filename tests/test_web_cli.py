@@ -142,6 +142,7 @@ def read_response(sock: socket.socket) -> bytes:
     return head
 
 
+@pytest.mark.slow
 def test_idle_sockets_do_not_hold_the_portal(portal: PortalProcess) -> None:
     """Issue 17, item 12: 300 sockets that send nothing or half a request line (more than the
     process has files for) do not hold /healthz, and are closed when the head is late."""
@@ -166,6 +167,7 @@ def test_idle_sockets_do_not_hold_the_portal(portal: PortalProcess) -> None:
     assert "Too many open files" not in log and "Traceback" not in log
 
 
+@pytest.mark.slow
 def test_a_trickled_request_head_is_closed_at_the_deadline(portal: PortalProcess) -> None:
     """Bytes sent one header at a time do not extend the deadline (slowloris)."""
     with socket.create_connection(("127.0.0.1", portal.port)) as slow:
@@ -184,6 +186,7 @@ def test_a_trickled_request_head_is_closed_at_the_deadline(portal: PortalProcess
         assert closed_after is not None and HEADER_TIMEOUT - 0.5 < closed_after < HEADER_TIMEOUT + 2
 
 
+@pytest.mark.slow
 def test_kept_alive_connections_still_work_and_get_the_deadline_too(portal: PortalProcess) -> None:
     request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
     with socket.create_connection(("127.0.0.1", portal.port)) as sock:

@@ -24,7 +24,7 @@ from actions import db, outbox
 from actions.errors import ActionsError
 from actions.ics import deadlines_calendar
 from actions.models import Message, Person
-from actions.policy import DeliveryPolicy, Policy, load_policy
+from actions.policy import LEASE_MARGIN_S, DeliveryPolicy, Policy, load_policy
 from actions.redact import known_secrets, redact
 from actions.settings import get_settings
 from actions.templating import render_email
@@ -41,7 +41,8 @@ from actions.transports import (
 
 #: Messages per claim. Small, so deliverers share the work evenly to the end: 4 deliverers
 #: draining 2,000 messages ran 3.0x one deliverer with claims of 200, 3.5x with 20 (5 gained
-#: nothing more). Leases are renewed per message, so a batch's size never matters for safety.
+#: nothing more). A batch's size never matters for safety: its lease is renewed when half of it
+#: is left, and each message is armed (token and lease checked) just before it is sent.
 BATCH = 20
 #: Tries per unit of work when the database drops the connection, with a growing pause.
 DB_ATTEMPTS = 4
@@ -55,6 +56,9 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0  # failed this run (will be retried, or gave up)
     gave_up: int = 0
+    #: Sends whose outcome was not recorded: the lease ran out meanwhile and another claim
+    #: took the message (it is that claim's to send and record).
+    fenced: int = 0
     rows: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
@@ -154,7 +158,7 @@ class Deliverer:
         self.policy = policy
         self.email_url = settings.email_url.get_secret_value() if settings.email_url else None
         self.outbox_dir = outbox_dir or settings.outbox_dir
-        self.smtp = SmtpPool()
+        self.smtp = SmtpPool(timeout=policy.send_timeout_seconds)
         self.limiter = RateLimiter(policy.rate_per_second)
         self.secrets = known_secrets()
 
@@ -169,19 +173,39 @@ class Deliverer:
             "no delivery channel: set ACTIONS_EMAIL_URL or the person's notify URLs"
         )
 
-    def send(self, envelope: Envelope, recipient: _Recipient) -> str:
-        """Send to every channel of the recipient; returns a description without secrets."""
+    def ready(self, recipient: _Recipient) -> None:
+        """Everything a send to the recipient waits for but the channel itself: the rate limit
+        of each channel, parsing its URL. Done before the message is armed, so none of it eats
+        into the time the send has (``send_timeout_seconds``)."""
+        try:
+            urls = self.channels(recipient)
+            for url in urls:
+                if url == "eml":
+                    continue
+                self.limiter.wait(channel_key(url))
+                if is_email_url(url) and self.policy.smtp_pooling:
+                    self.smtp.config(url)
+        except DeliveryError:
+            return  # the send fails and says why
+
+    def send(self, envelope: Envelope, recipient: _Recipient, deadline: float) -> str:
+        """Send to every channel of the recipient, handing nothing over after ``deadline``
+        (``time.monotonic()``); returns a description without secrets.
+
+        Pooled SMTP writes nothing to the server after the deadline. Other Apprise channels
+        are not started after it, but one already started runs to its own timeouts."""
         used = []
         for url in self.channels(recipient):
+            if time.monotonic() >= deadline:
+                raise DeliveryError(f"{_label(url)}: timed out (send_timeout_seconds)")
             if url == "eml":
                 assert self.outbox_dir is not None
                 write_eml(self.outbox_dir, envelope)
                 used.append("eml file")
                 continue
-            self.limiter.wait(channel_key(url))
             own_url = url != self.email_url
             if is_email_url(url) and self.policy.smtp_pooling:
-                self.smtp.send(url, envelope, use_url_targets=own_url)
+                self.smtp.send(url, envelope, use_url_targets=own_url, deadline=deadline)
             else:
                 send_with_apprise(url if own_url else _addressed(url, envelope.to_email), envelope)
             used.append(channel_key(url))
@@ -189,6 +213,10 @@ class Deliverer:
 
     def close(self) -> None:
         self.smtp.close()
+
+
+def _label(url: str) -> str:
+    return "eml file" if url == "eml" else channel_key(url)
 
 
 def _addressed(email_url: str, to: str) -> str:
@@ -228,15 +256,17 @@ def deliver(
     lease = policy.delivery.lease_seconds
     try:
         while limit is None or report.sent + report.failed < limit:
-            ids = _unit_of_work(
+            taken = time.monotonic()  # before the claim: the lease is known to end after this
+            claim = _unit_of_work(
                 engine,
                 lambda s: outbox.claim(
                     s, owner=owner, limit=BATCH, lease_seconds=lease, only_ids=only_ids
                 ),
             )
-            if not ids:
+            if not claim.ids:
                 break
-            _deliver_batch(engine, ids, deliverer, owner, policy.delivery, report, progress)
+            lease_clock = _LeaseClock(claim, lease, taken + lease)
+            _deliver_batch(engine, lease_clock, deliverer, policy.delivery, report, progress)
     finally:
         deliverer.close()
     return report
@@ -262,6 +292,20 @@ def _unit_of_work(engine: Engine, work: Callable[[Session], _T]) -> _T:
 
 
 @dataclass
+class _LeaseClock:
+    """A claim and when its lease ends at the latest, by this process's monotonic clock
+    (read before the statement that set it, so it never runs ahead of the database's)."""
+
+    claim: outbox.Claim
+    lease_seconds: int
+    ends: float
+
+    def due(self) -> bool:
+        """Renew by time: when less than half of the lease is left."""
+        return self.ends - time.monotonic() < self.lease_seconds / 2
+
+
+@dataclass
 class _Outcome:
     """What happened to one message, to be recorded in the next transaction."""
 
@@ -273,64 +317,91 @@ class _Outcome:
 
 @dataclass
 class _Step:
-    """The next message, leased and ready to send (or why not)."""
+    """The next message, armed and ready to send (or why not)."""
 
     prepared: tuple[Message, Envelope | None] | None = None
+    #: ``time.monotonic()`` after which nothing of this message may be handed over.
+    deadline: float = 0.0
     error: ActionsError | None = None
+    #: Whether the last outcome was recorded (False: another claim had taken the message).
+    recorded: bool = True
 
 
 def _deliver_batch(
     engine: Engine,
-    ids: list[int],
+    lease: _LeaseClock,
     deliverer: Deliverer,
-    owner: str,
     policy: DeliveryPolicy,
     report: DeliveryReport,
     progress: Callable[[int], None] | None,
 ) -> None:
-    """Send each message; one transaction between two sends records the outcome of the last and
-    renews the lease of the next (it was two transactions and twice the round trips)."""
+    """Send each message; one transaction between two sends records the outcome of the last,
+    renews the batch's lease if half of it has gone, and arms the next."""
+    ids = lease.claim.ids
     recipients = _unit_of_work(engine, lambda s: _recipients(s, ids))
-    step = _unit_of_work(
-        engine, partial(_advance, None, ids[0], recipients.get(ids[0]), owner, policy)
-    )
-    for position, message_id in enumerate(ids):
+    outcome: _Outcome | None = None
+    for position in range(len(ids) + 1):
+        message_id = ids[position] if position < len(ids) else None  # None: record the last
+        recipient = recipients.get(message_id) if message_id is not None else None
+        if recipient is not None:
+            if outcome is not None and deliverer.limiter.interval:
+                # A rate limit may wait long: the last outcome is recorded before, not after.
+                last = _unit_of_work(
+                    engine, partial(_advance, outcome, None, [], None, lease, policy)
+                )
+                _account(outcome, last.recorded, report, progress)
+                outcome = None
+            deliverer.ready(recipient)
+        step = _unit_of_work(
+            engine,
+            partial(_advance, outcome, message_id, ids[position + 1 :], recipient, lease, policy),
+        )
+        _account(outcome, step.recorded, report, progress)
+        if message_id is None:
+            return
         try:
             if step.error is not None:
                 raise step.error
-            outcome = _send(message_id, step.prepared, recipients.get(message_id), deliverer)
+            outcome = _send(message_id, step, recipient, deliverer)
         except ActionsError:
             # Not this message's fault (a missing secret key, say): hand the rest back now.
-            _unit_of_work(engine, partial(outbox.release, message_ids=ids[position:], owner=owner))
+            token = lease.claim.token
+            _unit_of_work(engine, partial(outbox.release, message_ids=ids[position:], token=token))
             raise
-        following = ids[position + 1] if position + 1 < len(ids) else None
-        recipient = recipients.get(following) if following is not None else None
-        step = _unit_of_work(
-            engine, partial(_advance, outcome, following, recipient, owner, policy)
-        )
-        if outcome is None:  # our lease ran out and another deliverer took the message
-            continue
-        row = outcome.row
-        report.rows.append(row)
-        if row["state"] == "sent":
-            report.sent += 1
-        else:
-            report.failed += 1
-            report.gave_up += row["state"] == "failed"
-        if progress:
-            progress(1)
+
+
+def _account(
+    outcome: _Outcome | None,
+    recorded: bool,
+    report: DeliveryReport,
+    progress: Callable[[int], None] | None,
+) -> None:
+    if outcome is None:  # nothing was sent: the message was no longer ours to send
+        return
+    if not recorded:
+        report.fenced += 1
+        return
+    row = outcome.row
+    report.rows.append(row)
+    if row["state"] == "sent":
+        report.sent += 1
+    else:
+        report.failed += 1
+        report.gave_up += row["state"] == "failed"
+    if progress:
+        progress(1)
 
 
 def _send(
     message_id: int,
-    prepared: tuple[Message, Envelope | None] | None,
+    step: _Step,
     recipient: _Recipient | None,
     deliverer: Deliverer,
 ) -> _Outcome | None:
-    """Send one prepared message, with no transaction open; None if it was not ours to send."""
-    if prepared is None:
+    """Send one armed message, with no transaction open; None if it was not ours to send."""
+    if step.prepared is None:
         return None
-    message, envelope = prepared
+    message, envelope = step.prepared
     row = {
         "id": message_id,
         "recipient": message.recipient_label,
@@ -344,7 +415,7 @@ def _send(
     try:
         if recipient is None or envelope is None:
             raise DeliveryError("the recipient no longer exists")
-        row["channel"] = deliverer.send(envelope, recipient)
+        row["channel"] = deliverer.send(envelope, recipient, step.deadline)
     except DeliveryError as exc:
         outcome.error = redact(
             str(exc), deliverer.secrets + (recipient.notify if recipient else [])
@@ -356,47 +427,65 @@ def _send(
 def _advance(
     outcome: _Outcome | None,
     next_id: int | None,
+    rest: list[int],
     recipient: _Recipient | None,
-    owner: str,
+    lease: _LeaseClock,
     policy: DeliveryPolicy,
     session: Session,
 ) -> _Step:
-    """Record ``outcome``, then lease and prepare ``next_id``, in the caller's transaction.
+    """Record ``outcome``, renew the batch's lease if due, then arm and prepare ``next_id``,
+    in the caller's transaction.
 
-    Safe to repeat after a dropped connection: outcomes are guarded by the lease. An error in
-    preparing (not the database's) is returned, not raised, so the outcome still commits.
+    Safe to repeat after a dropped connection: outcomes and arming are guarded by the claim's
+    token. An error in preparing (not the database's) is returned, not raised, so the outcome
+    still commits.
     """
-    if outcome is not None:
-        _record(session, outcome, owner, policy)
+    recorded = _record(session, outcome, lease.claim.token, policy) if outcome else True
     if next_id is None:
-        return _Step()
+        return _Step(recorded=recorded)
+    if lease.due():
+        started = time.monotonic()
+        outbox.renew(session, [next_id, *rest], lease.claim.token, lease.lease_seconds)
+        lease.ends = started + lease.lease_seconds
     try:
-        return _Step(_prepare(session, next_id, recipient, owner, policy.lease_seconds))
+        deadline = time.monotonic() + policy.send_timeout_seconds  # before the lease is checked
+        prepared = _prepare(session, next_id, recipient, lease.claim.token, policy)
+        return _Step(prepared, deadline, recorded=recorded)
     except ActionsError as exc:
-        return _Step(error=exc)
+        return _Step(error=exc, recorded=recorded)
 
 
-def _record(session: Session, outcome: _Outcome, owner: str, policy: DeliveryPolicy) -> None:
+def _record(session: Session, outcome: _Outcome, token: str, policy: DeliveryPolicy) -> bool:
+    """Record an outcome if the claim still holds the message; whether it did."""
     if not outcome.error:
-        outbox.mark_sent(session, outcome.message_id, owner)
-        return
-    outcome.row["state"] = outbox.mark_failed(
+        return outbox.mark_sent(session, outcome.message_id, token)
+    state = outbox.mark_failed(
         session,
         outcome.message_id,
-        owner,
+        token,
         outcome.error,
         attempts=outcome.attempts,
         max_attempts=policy.max_attempts,
         backoff_seconds=policy.backoff_seconds,
     )
+    if state is not None:
+        outcome.row["state"] = state
+    return state is not None
 
 
 def _prepare(
-    session: Session, message_id: int, recipient: _Recipient | None, owner: str, lease: int
+    session: Session,
+    message_id: int,
+    recipient: _Recipient | None,
+    token: str,
+    policy: DeliveryPolicy,
 ) -> tuple[Message, Envelope | None] | None:
-    """Renew the lease, render if needed: the rendering is on record before anything leaves.
-    None if the message is no longer ours; no envelope if it has no recipient any more."""
-    message = outbox.renew(session, message_id, owner, lease)
+    """Arm the message, render if needed: the rendering is on record before anything leaves.
+    None if it must not be sent (no longer ours, or too little lease left for a whole send);
+    no envelope if it has no recipient any more."""
+    message = outbox.arm(
+        session, message_id, token, must_hold_seconds=policy.send_timeout_seconds + LEASE_MARGIN_S
+    )
     if message is None:
         return None
     if recipient is None:

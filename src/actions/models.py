@@ -270,6 +270,8 @@ class Message(SQLModel, table=True):
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # type: ignore[call-overload]
     lease_owner: str | None = Field(default=None, max_length=100)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)  # type: ignore[call-overload]
+    #: A new value on every claim; only the holder of the latest claim may send or record.
+    claim_token: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # type: ignore[call-overload]
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # type: ignore[call-overload]
     run_label: str = Field(default="", max_length=100)

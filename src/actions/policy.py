@@ -17,6 +17,10 @@ from actions.assignment import AssignmentRule
 from actions.errors import ConfigError
 from actions.rag import RagRules
 
+#: Seconds a lease must outlast a send's deadline: clocks of deliverers on other machines,
+#: the commit that records the outcome.
+LEASE_MARGIN_S = 2
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -84,11 +88,26 @@ class DeliveryPolicy(_Section):
     backoff_seconds: int = Field(60, ge=1, le=86400)
     #: Messages per second per channel (0 = unlimited).
     rate_per_second: float = Field(0, ge=0)
-    #: How long a deliverer may hold a claimed message before others may take it.
+    #: How long a deliverer may hold a claimed message before others may take it. Renewed when
+    #: half of it is left; a message is sent only while its lease outlasts the send.
     lease_seconds: int = Field(300, ge=10, le=86400)
+    #: The longest one message may take to hand over (SMTP: connection, commands and content);
+    #: nothing more is written to the server after it, and the attempt counts as failed.
+    send_timeout_seconds: int = Field(20, ge=1, le=3600)
     #: Send mailto:// URLs over one pooled SMTP connection instead of Apprise's email plugin,
     #: which throttles to one message per ~5.5 s (see actions.transports).
     smtp_pooling: bool = True
+
+    @model_validator(mode="after")
+    def _lease_outlasts_sends(self) -> DeliveryPolicy:
+        # Renewed at half time, a lease still covers a whole send and the margin when it starts.
+        least = 2 * (self.send_timeout_seconds + LEASE_MARGIN_S)
+        if self.lease_seconds < least:
+            raise ValueError(
+                f"lease_seconds must be at least {least} with send_timeout_seconds = "
+                f"{self.send_timeout_seconds} (twice the send timeout plus {LEASE_MARGIN_S} s)"
+            )
+        return self
 
 
 class ReportPolicy(_Section):

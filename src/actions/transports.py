@@ -10,10 +10,12 @@ Every other scheme goes through a fresh Apprise object per message.
 from __future__ import annotations
 
 import contextlib
+import re
 import secrets
 import smtplib
 import ssl
 import tempfile
+import time
 from dataclasses import dataclass, field
 from email import encoders
 from email.charset import QP, Charset
@@ -30,11 +32,46 @@ from typing import Any
 from actions.errors import ActionsError
 from actions.logs import muted
 
+#: Seconds one SMTP operation may take (the delivery policy's ``send_timeout_seconds``).
 SMTP_TIMEOUT_S = 20
 
 
 class DeliveryError(ActionsError):
     """A channel refused or could not take a message (retried with backoff)."""
+
+
+class SendDeadlinePassed(smtplib.SMTPException):
+    """The send's deadline passed before its next write to the server: nothing more is sent."""
+
+
+class _FencedSMTP(smtplib.SMTP):
+    """An SMTP connection that writes nothing after ``deadline`` (``time.monotonic()``).
+
+    Every command and the message content go through ``send``, so the content's terminating
+    line, which commits the message on the server, leaves before the deadline or never: a
+    deliverer whose lease is about to end cannot hand a message over late.
+    """
+
+    deadline: float | None = None
+
+    def send(self, s: bytes | str) -> None:  # type: ignore[override]  # (Buffer: 3.12)
+        if self.deadline is None:
+            super().send(s)
+            return
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise SendDeadlinePassed("the send's deadline passed")
+        if self.sock is not None:  # sendall's timeout bounds the whole write (Python >= 3.5)
+            self.sock.settimeout(min(self.timeout, left))
+        try:
+            super().send(s)
+        finally:
+            if self.sock is not None:
+                self.sock.settimeout(self.timeout)  # replies: the usual per-operation timeout
+
+
+class _FencedSMTPSSL(_FencedSMTP, smtplib.SMTP_SSL):
+    pass
 
 
 @dataclass(frozen=True)
@@ -82,9 +119,39 @@ class _SmtpConfig:
         return (self.host, self.port, self.user, self.mode)
 
 
+#: An address in a mailto URL's path (Apprise's extra recipients): local@domain, no ":".
+_PATH_ADDRESS = re.compile(r"^[^:@]+@[^:@]+$")
+
+
+def check_userinfo(url: str) -> None:
+    """Refuse an email URL whose password holds "@", "/" or ":" as is (not %40, %2F, %3A).
+
+    Apprise, like any URL parser, then takes part of the password for the server: it looked up
+    the host "S3" for the password "Ab@S3/cr:et%PW", a piece of the password sent to DNS and
+    named in the error. The message names neither the password nor that host.
+    """
+    rest = url.partition("://")[2]
+    head = re.split(r"[?#]", rest, maxsplit=1)[0]
+    authority, _, path = head.partition("/")
+    user_host, _, port = authority.rpartition(":")
+    ambiguous = (
+        authority.count("@") > 1  # "user:Ab@S3cret@host"
+        or any("@" in seg and not _PATH_ADDRESS.match(seg) for seg in path.split("/") if seg)
+        or ("@" not in authority and "@" in path and bool(user_host) and not port.isdigit())
+    )
+    if ambiguous:
+        server = head.rsplit("@", 1)[-1].split("/", 1)[0]
+        raise DeliveryError(
+            f"{server}: the URL's password holds '@', '/' or ':' as is; "
+            "write them percent-encoded (%40, %2F, %3A; '%' itself as %25)"
+        )
+
+
 def parse_email_url(url: str) -> _SmtpConfig:
     """Let Apprise interpret a mailto URL, so users write exactly what Apprise documents."""
     import apprise
+
+    check_userinfo(url)
 
     with muted("apprise"):  # Apprise logs the URL it refuses, password and all
         plugin: Any = apprise.Apprise.instantiate(url, suppress_exceptions=True)
@@ -211,15 +278,22 @@ def _attachment_part(item: Attachment) -> MIMEBase:
 class SmtpPool:
     """One open SMTP connection per server for the length of a delivery run."""
 
-    _connections: dict[tuple[str, int, str | None, str], smtplib.SMTP] = field(default_factory=dict)
+    _connections: dict[tuple[str, int, str | None, str], _FencedSMTP] = field(default_factory=dict)
     _context: ssl.SSLContext | None = None
     #: Parsed URLs: Apprise's parse costs ~1 ms, a tenth of a pooled send (profiled).
     _configs: dict[str, _SmtpConfig] = field(default_factory=dict)
+    #: Seconds one SMTP operation may take.
+    timeout: float = SMTP_TIMEOUT_S
 
-    def send(self, url: str, envelope: Envelope, *, use_url_targets: bool) -> None:
+    def send(
+        self, url: str, envelope: Envelope, *, use_url_targets: bool, deadline: float | None = None
+    ) -> None:
         """Send through the server in ``url``; to the URL's own recipients only if asked
-        (a person's notify URL), else to the envelope's address (``ACTIONS_EMAIL_URL``)."""
-        config = self._configs.get(url) or self._configs.setdefault(url, parse_email_url(url))
+        (a person's notify URL), else to the envelope's address (``ACTIONS_EMAIL_URL``).
+
+        Nothing is written to the server after ``deadline`` (``time.monotonic()``): the send
+        fails instead, and the server has not taken the message."""
+        config = self.config(url)
         targets = list(config.targets) if use_url_targets else []
         recipients = targets or [envelope.to_email]
         email = build_email(
@@ -229,10 +303,16 @@ class SmtpPool:
             ", ".join(recipients),
         )
         for attempt in (1, 2):  # a pooled connection may have been dropped by the server
-            connection = self._connection(config)
+            connection = self._connection(config, deadline)
+            connection.deadline = deadline
             try:
                 connection.send_message(email, to_addrs=recipients)
                 return
+            except SendDeadlinePassed:
+                self._drop(config)  # mid-transaction: the server discards what it has so far
+                raise DeliveryError(
+                    f"{config.host}:{config.port}: timed out (send_timeout_seconds)"
+                ) from None
             except smtplib.SMTPServerDisconnected:
                 self._drop(config)
                 if attempt == 2:
@@ -250,13 +330,29 @@ class SmtpPool:
             except OSError as exc:
                 self._drop(config)
                 raise DeliveryError(f"{config.host}:{config.port}: {type(exc).__name__}") from None
+            finally:
+                connection.deadline = None
 
-    def _connection(self, config: _SmtpConfig) -> smtplib.SMTP:
+    def config(self, url: str) -> _SmtpConfig:
+        """The server and sender of ``url``, parsed once (the first parse imports Apprise,
+        which takes seconds on a busy machine: deliverers do it before a send's clock runs)."""
+        return self._configs.get(url) or self._configs.setdefault(url, parse_email_url(url))
+
+    def _connection(self, config: _SmtpConfig, deadline: float | None) -> _FencedSMTP:
         existing = self._connections.get(config.key)
         if existing is not None:
             return existing
+        timeout = self.timeout
+        if deadline is not None:
+            timeout = min(timeout, deadline - time.monotonic())
         try:
-            connection = self._open(config)
+            if timeout <= 0:
+                raise SendDeadlinePassed("the send's deadline passed")
+            connection = self._open(config, timeout)
+        except SendDeadlinePassed:
+            raise DeliveryError(
+                f"{config.host}:{config.port}: timed out (send_timeout_seconds)"
+            ) from None
         except (OSError, smtplib.SMTPException) as exc:
             reason = (
                 f"SMTP {exc.smtp_code}"
@@ -267,17 +363,21 @@ class SmtpPool:
         self._connections[config.key] = connection
         return connection
 
-    def _open(self, config: _SmtpConfig) -> smtplib.SMTP:
+    def _open(self, config: _SmtpConfig, timeout: float) -> _FencedSMTP:
+        connection: _FencedSMTP
         if config.mode == "ssl":
-            connection: smtplib.SMTP = smtplib.SMTP_SSL(
-                config.host, config.port, timeout=SMTP_TIMEOUT_S, context=self._tls()
+            connection = _FencedSMTPSSL(
+                config.host, config.port, timeout=timeout, context=self._tls()
             )
         else:
-            connection = smtplib.SMTP(config.host, config.port, timeout=SMTP_TIMEOUT_S)
+            connection = _FencedSMTP(config.host, config.port, timeout=timeout)
             if config.mode == "starttls":
                 connection.starttls(context=self._tls())
         if config.user and config.password:
             connection.login(config.user, config.password)
+        connection.timeout = self.timeout  # opened within the deadline; then per operation
+        if connection.sock is not None:
+            connection.sock.settimeout(self.timeout)
         return connection
 
     def _tls(self) -> ssl.SSLContext:
@@ -308,6 +408,8 @@ def send_with_apprise(url: str, envelope: Envelope) -> None:
     """Any Apprise URL, through a fresh Apprise object (no shared throttle)."""
     import apprise
 
+    if is_email_url(url):
+        check_userinfo(url)
     app = apprise.Apprise()
     with muted("apprise"):  # its log lines name the URL, password and all: we say it in one line
         added = app.add(url)
