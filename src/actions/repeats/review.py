@@ -26,7 +26,7 @@ from actions.models import (
 )
 from actions.people import get_person
 from actions.queries import get_action, local_date
-from actions.repeats.service import link
+from actions.repeats.service import ActionChange, link
 from actions.types import utcnow
 
 
@@ -54,6 +54,15 @@ class SuggestionView:
     earlier_finding: str
 
 
+def _start(
+    session: Session, ref: str, by: str, now: datetime | None
+) -> tuple[datetime, Person, Action, list[RepeatSuggestion]]:
+    """Who decides (the SRO), on which action (locked), and what is pending on it."""
+    person = _decider(session, by)
+    action = get_action(session, ref, for_update=True)
+    return now or utcnow(), person, action, _pending(session, action)
+
+
 def _decider(session: Session, by: str) -> Person:
     person = get_person(session, by)
     if person.role != Role.SRO:
@@ -72,10 +81,7 @@ def confirm(
     now: datetime | None = None,
 ) -> Decision:
     """Link ``ref`` to the suggested earlier action, or to ``repeat_of`` (a link of one's own)."""
-    now = now or utcnow()
-    person = _decider(session, by)
-    action = get_action(session, ref, for_update=True)
-    pending = _pending(session, action)
+    now, person, action, pending = _start(session, ref, by, now)
     if repeat_of is not None:
         earlier = get_action(session, repeat_of, for_update=True)
     elif len(pending) == 1:
@@ -108,10 +114,7 @@ def dismiss(
     now: datetime | None = None,
 ) -> Decision:
     """Say a suggested earlier action is not what ``ref`` repeats."""
-    now = now or utcnow()
-    person = _decider(session, by)
-    action = get_action(session, ref, for_update=True)
-    pending = _pending(session, action)
+    now, person, action, pending = _start(session, ref, by, now)
     if repeat_of is not None:
         wanted = get_action(session, repeat_of).id
         pending = [s for s in pending if s.earlier_id == wanted]
@@ -135,25 +138,17 @@ def break_link(
     if action.repeat_of_id is None:
         raise RuleViolation(f"{action.ref} is not linked to an earlier action")
     earlier = _action(session, action.repeat_of_id)
-    assert action.id is not None and earlier.id is not None
-    _audit(session, person, now, action, "repeat_of", earlier.ref, None, reason)
+    assert earlier.id is not None
+    change = ActionChange(session, person.email, now)
+    change.record(action, "repeat_of", earlier.ref, None, reason)
     action.repeat_of_id = None
-    action.updated_at = now
     if earlier.superseded_by_id == action.id and earlier.status == Status.SUPERSEDED.value:
         before = _status_before_superseded(session, earlier.id)
-        _audit(
-            session,
-            person,
-            now,
-            earlier,
-            "status",
-            earlier.status,
-            before,
-            f"{action.ref} is not a repeat: {reason}",
+        change.record(
+            earlier, "status", earlier.status, before, f"{action.ref} is not a repeat: {reason}"
         )
         earlier.status = before
         earlier.superseded_by_id = None
-        earlier.updated_at = now
     session.flush()
     return Decision(
         action.ref,
@@ -293,31 +288,6 @@ def _status_before_superseded(session: Session, action_id: int) -> str:
         .first()
     )
     return old or Status.OPEN.value
-
-
-def _audit(
-    session: Session,
-    person: Person,
-    now: datetime,
-    action: Action,
-    field: str,
-    old: object,
-    new: object,
-    reason: str,
-) -> None:
-    assert action.id is not None
-    audit.record(
-        session,
-        actor=person.email,
-        entity="action",
-        entity_id=action.id,
-        action_id=action.id,
-        field=field,
-        old=old,
-        new=new,
-        reason=reason,
-        at=now,
-    )
 
 
 def _action(session: Session, action_id: int) -> Action:

@@ -177,7 +177,7 @@ def link(
     earlier = session.get(Action, earlier_id)
     assert action is not None and earlier is not None
     assert action.id is not None and earlier.id is not None
-    change = _Change(session, actor, at)
+    change = ActionChange(session, actor, at)
     if action.repeat_of_id != earlier.id:
         old_ref = _ref(session, action.repeat_of_id)
         change.record(action, "repeat_of", old_ref, earlier.ref, reason)
@@ -203,7 +203,9 @@ def link(
 
 
 @dataclass(frozen=True)
-class _Change:
+class ActionChange:
+    """One person's change to actions at one moment: each field written with its audit record."""
+
     session: Session
     actor: str
     at: datetime
