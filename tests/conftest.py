@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -44,6 +46,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if uses_server or item.get_closest_marker("e2e"):
             item.add_marker(pytest.mark.e2e)
             item.add_marker(pytest.mark.slow)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How many bad-input cases each entry point tried, by exit code or HTTP status (when the
+    campaign in tests/test_bad_input.py ran)."""
+    module = sys.modules.get("tests.test_bad_input")
+    cases = getattr(module, "CASES", None)
+    if not cases:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("bad-input cases tried per entry point (by exit code / HTTP status)")
+    for entry, outcomes in sorted(cases.items()):
+        detail = ", ".join(f"{code}: {n}" for code, n in sorted(outcomes.items()))
+        write(f"  {entry:14} {sum(outcomes.values()):4}  ({detail})")
+    write(f"  {'total':14} {sum(sum(o.values()) for o in cases.values()):4}")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -754,16 +754,3 @@ def test_portal_forms_with_bad_csrf_tokens_are_limited(
     if failures_seen(portal)["csrf"] >= LIMIT:
         assert status == 429
     failures_seen(portal)["csrf"] += status == 403
-
-
-# --------------------------------------------------------------------------- summary
-
-
-def test_zz_print_cases_tried(capsys: pytest.CaptureFixture[str]) -> None:
-    """How many cases each entry point tried, by outcome (printed past pytest's capture)."""
-    with capsys.disabled():
-        print("\nbad-input cases tried per entry point (by exit code / HTTP status):")
-        for entry, outcomes in sorted(CASES.items()):
-            detail = ", ".join(f"{code}: {n}" for code, n in sorted(outcomes.items()))
-            print(f"  {entry:14} {sum(outcomes.values()):4}  ({detail})")
-        print(f"  {'total':14} {sum(sum(o.values()) for o in CASES.values()):4}")
