@@ -4,7 +4,7 @@ product's timezone."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from actions.errors import UserInputError
@@ -90,9 +90,6 @@ def relative_due(due_text: str | None, published: date | None) -> date | None:
 
 
 def _relative_due(due_text: str, published: date) -> date | None:
-    # Imported here: `actions --help` imports this module, and actions.policy brings pydantic.
-    from actions.policy import add_months
-
     lowered = due_text.lower()
     if "immediate" in lowered:
         return add_months(published, 1)
@@ -109,3 +106,18 @@ def _relative_due(due_text: str, published: date) -> date | None:
     if unit == "week":
         return published + timedelta(weeks=n)
     return add_months(published, n * (12 if unit == "year" else 1))
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    if not MINYEAR <= year <= MAXYEAR:
+        # As date + timedelta does; this used to fall through to an AssertionError (a crash)
+        # for a report "published" in 9999 or a deadline "within 10000 years".
+        raise OverflowError("date value out of range")
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")

@@ -6,7 +6,7 @@ Every key is optional; unknown keys and wrong types are refused with a message n
 from __future__ import annotations
 
 import tomllib
-from datetime import MAXYEAR, MINYEAR, date, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from actions.assignment import AssignmentRule
+from actions.dates import add_months
 from actions.errors import ConfigError
 from actions.rag import RagRules
 
@@ -157,21 +158,6 @@ class Policy(_Section):
         if next_inspection:
             return next_inspection - timedelta(weeks=rule.weeks_before_next_inspection)
         return None
-
-
-def add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    if not MINYEAR <= year <= MAXYEAR:
-        # As date + timedelta does; this used to fall through to an AssertionError (a crash)
-        # for a report "published" in 9999 or a deadline "within 10000 years".
-        raise OverflowError("date value out of range")
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def parse_policy(text: str, source: str) -> Policy:
