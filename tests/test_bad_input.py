@@ -513,6 +513,19 @@ review_args = st.tuples(
     st.sampled_from([[], ["--accept"], ["--reject"], ["--accept", "--reject"]]),
     maybe("--note", arg_notes),
 ).map(lambda p: ["review", p[0], "--by", p[1], *p[2], *p[3]])
+repeats_args = st.tuples(
+    st.sampled_from(["confirm", "dismiss", "break", "list", "bogus"]),
+    arg_refs,
+    st.sampled_from(["sro@force.example", MANAGER]) | arg_emails,
+    maybe("--repeat-of", arg_refs),
+    maybe("--reason", arg_notes),
+).map(
+    lambda p: (
+        ["repeats", "list"]
+        if p[0] == "list"
+        else ["repeats", p[0], p[1], "--by", p[2], *p[3], *p[4]]
+    )
+)
 export_args = st.tuples(
     near(["csv", "xlsx", "xls", "CSV", "", "json"], arg_junk),
     st.sampled_from(["out.csv", "out.xlsx", "out", "missing/out.csv", "."]),
@@ -542,6 +555,14 @@ def test_review_survives_bad_arguments(
     capsys: pytest.CaptureFixture[str], world: Engine, args: list[str]
 ) -> None:
     run_cli(capsys, "review", args, world)
+
+
+@examples(30)
+@given(args=repeats_args)
+def test_repeats_survive_bad_arguments(
+    capsys: pytest.CaptureFixture[str], world: Engine, args: list[str]
+) -> None:
+    run_cli(capsys, "repeats", args, world)
 
 
 @examples(25)
