@@ -5,8 +5,9 @@
 For each size and database (SQLite file, PostgreSQL scratch database) it seeds open actions,
 then plans ``chase`` and ``escalate`` as of one day (each in a fresh process, so peak memory is
 the planner's own: ``VmHWM``, see memory.py) and prints seconds, SQL statements and peak RSS.
-Planning streams in batches of ``actions.chase.BATCH`` candidates, so statements grow by a few
-per batch, and memory stays near the process's baseline (imports, ~95 MB) at any size.
+Planning streams in batches of ``actions.chasing.candidates.BATCH`` candidates, so statements
+grow by a few per batch, and memory stays near the process's baseline (imports, ~95 MB) at any
+size.
 Recording to the outbox is included; delivery is not. "seconds" is a first run where every
 item is new (the worst case); "repeat s" plans the same day again, when every dedupe key is
 spent — the steady state of the daily schedule. Python imports happen before the clock starts
@@ -40,7 +41,7 @@ def plan_and_record(url: str, kind: str, as_of: date = AS_OF) -> int:
 
     Shared with run_all.py, which measures each kind on its own."""
     from actions import db
-    from actions.chase import plan
+    from actions.chasing import plan
     from actions.policy import Policy
 
     with db.session_scope(db.get_engine(url)) as session:
@@ -63,8 +64,8 @@ def measure(url: str) -> dict[str, float]:
 
     # Imports are not planning: a worker pays them once per process, whatever the size (the
     # bank-holiday calendar alone imports every country's module, ~0.5 s).
-    import actions.chase  # noqa: F401
-    from actions.workdays import is_working_day
+    import actions.chasing  # noqa: F401
+    from actions.chasing.workdays import is_working_day
 
     is_working_day(AS_OF)
     event.listen(engine, "before_cursor_execute", count)

@@ -151,11 +151,11 @@ def child(step: str, url: str, size: int, work: Path) -> dict[str, Any]:
 def _warm_up() -> None:
     """Import what the steps use before the clock starts: a worker process pays for imports
     once (~1-2 s, the bank-holiday calendar alone ~0.5 s), whatever the number of actions."""
-    import actions.chase
+    import actions.chasing
     import actions.reports
     import actions.services
     import actions.transfer  # noqa: F401
-    from actions.workdays import is_working_day
+    from actions.chasing.workdays import is_working_day
 
     is_working_day(AS_OF)
 

@@ -9,7 +9,7 @@ from prefect import flow, get_run_logger, task
 from prefect.states import Completed, Failed, State
 
 from actions import services
-from actions.chase import listed_refs
+from actions.chasing import listed_refs
 from flows.common import (
     as_of_name,
     call_service,

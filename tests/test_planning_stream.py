@@ -3,6 +3,7 @@ organisations, across batch boundaries, and the planner's memory does not follow
 
 from __future__ import annotations
 
+import importlib
 import tracemalloc
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
@@ -16,15 +17,25 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from actions import chase
+from actions import chasing
+from actions.chasing import candidates, recording
+from actions.chasing.thresholds import deadline_reminder, escalation, update_request
 from actions.dates import london_date
 from actions.digest import decode_line
 from actions.models import OPEN_STATUSES, Action, Finding, Inspection, Message, MessageItem, Person
 from actions.policy import Policy
-from actions.thresholds import deadline_reminder, escalation, update_request
 
 AS_OF = date(2027, 3, 1)
 POLICY = Policy()
+#: The module: ``chasing.plan`` is the function it defines, re-exported by the package.
+planning = importlib.import_module("actions.chasing.plan")
+
+
+def _set_batch(monkeypatch: pytest.MonkeyPatch, batch: int) -> None:
+    """Candidates are read, and digest lines written, ``batch`` at a time."""
+    for module in (candidates, recording):
+        monkeypatch.setattr(module, "BATCH", batch)
+
 
 # --------------------------------------------------------------------------- reference
 
@@ -178,13 +189,13 @@ def test_streamed_digests_match_the_in_memory_reference(
 ) -> None:
     """Tiny batches put recipients, managers and SROs across batch boundaries; a second day
     finds some keys spent and levels raised by the first."""
-    monkeypatch.setattr(chase, "BATCH", batch)
+    _set_batch(monkeypatch, batch)
     with Session(engine) as session:
         build(session, org)
         for day in (AS_OF, AS_OF + timedelta(days=org["later"])):
             for kind in ("chase", "escalate"):
                 want = expected(session, kind, day)
-                plan = chase.plan(session, kind, day, POLICY, force=True)
+                plan = chasing.plan(session, kind, day, POLICY, force=True)
                 got = recorded(session, plan.message_ids)
                 assert got["digests"] == want["digests"]
                 assert got["keys"] == want["keys"]
@@ -209,7 +220,7 @@ def _planning_peak(engine: Engine, kind: str) -> int:
     with Session(engine) as session:
         tracemalloc.start()
         try:
-            chase.plan(session, kind, AS_OF, POLICY, force=True)
+            chasing.plan(session, kind, AS_OF, POLICY, force=True)
             return tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
@@ -231,7 +242,7 @@ def test_planning_memory_does_not_follow_the_number_of_actions(
     under what holding every line costs. The in-memory planner this replaced grew by 500-700
     bytes per action here; what still grows is the SROs' digest (every action at level 3, one
     message), the table's sample of recipients (capped) and the list of message ids."""
-    monkeypatch.setattr(chase, "BATCH", 200)
+    _set_batch(monkeypatch, 200)
     peaks = []
     for actions in (300, 3000):
         _reseed(engine, actions)
@@ -252,7 +263,7 @@ def test_planning_memory_does_not_follow_the_number_of_actions(
 def test_a_sample_keeps_the_first_values_in_order_and_counts_them_all(
     values: list[str], limit: int
 ) -> None:
-    sample: chase.Sample[str] = chase.Sample(limit)
+    sample: chasing.Sample[str] = chasing.Sample(limit)
     for value in values:
         sample.add(value)
     assert sample.count == len(values)
@@ -260,8 +271,8 @@ def test_a_sample_keeps_the_first_values_in_order_and_counts_them_all(
 
 
 def test_the_table_lists_the_first_recipients_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(chase, "TABLE_ROWS", 2)
-    plan = chase.Plan(kind="chase", as_of=AS_OF)
+    monkeypatch.setattr(planning, "TABLE_ROWS", 2)
+    plan = chasing.Plan(kind="chase", as_of=AS_OF)
     for name in ("Cy", "Al", "Di", "Bo"):
         plan.rows.add((name, "owner", 1, "REF"))
     assert [row["recipient"] for row in plan.table()] == ["Al", "Bo"]

@@ -30,13 +30,13 @@ import uvicorn
 from sqlmodel import Session, select
 
 from actions import db, services
+from actions.chasing.workdays import is_working_day
 from actions.dates import today
 from actions.db import session_scope
 from actions.history import audit_trail
 from actions.models import Action, Status
 from actions.settings import reset_settings
 from actions.web import create_app
-from actions.workdays import is_working_day
 from tests.helpers import seed_action, seed_people
 from tests.servers import SmtpSink
 

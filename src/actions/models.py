@@ -281,7 +281,7 @@ class MessageItem(SQLModel, table=True):
     """One action's line in a digest; its dedupe key makes each reminder go out once.
 
     The key is the identity: planning writes 100,000s of these at once, so the table carries no
-    surrogate id, no secondary index and no foreign keys. Only :func:`actions.chase.record`
+    surrogate id, no secondary index and no foreign keys. Only :mod:`actions.chasing.recording`
     writes it, with the ids of actions it has just read and messages it is writing in the same
     transaction, and neither is ever deleted; the two checks cost 0.8 s per 140,000 items on
     PostgreSQL (migration 0002).

@@ -15,7 +15,7 @@ from actions.ingest import InspectionMeta, apply_plan, plan_ingest
 from actions.policy import Policy, load_policy
 
 if TYPE_CHECKING:
-    from actions.chase import Plan
+    from actions.chasing import Plan
 
 
 def ingest_report(
@@ -50,7 +50,7 @@ def plan_messages(
 
     A dry run computes the same plan and writes nothing.
     """
-    from actions.chase import plan
+    from actions.chasing import plan
     from actions.settings import get_settings
 
     if not dry_run:  # every message carries a signed link: refuse before writing anything

@@ -63,7 +63,7 @@ def _print_summary(kind: str, summary: dict[str, Any], dry_run: bool) -> None:
                 markup=False,
             )
     if summary["unroutable"]:
-        from actions.chase import listed_refs
+        from actions.chasing import listed_refs
 
         err.print("  no recipient for: " + listed_refs(summary), markup=False)
 
