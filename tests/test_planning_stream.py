@@ -3,7 +3,6 @@ organisations, across batch boundaries, and the planner's memory does not follow
 
 from __future__ import annotations
 
-import importlib
 import tracemalloc
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
@@ -18,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from actions import chasing
-from actions.chasing import candidates, recording
+from actions.chasing import candidates, planning, recording
 from actions.chasing.thresholds import deadline_reminder, escalation, update_request
 from actions.dates import london_date
 from actions.digest import decode_line
@@ -27,8 +26,6 @@ from actions.policy import Policy
 
 AS_OF = date(2027, 3, 1)
 POLICY = Policy()
-#: The module: ``chasing.plan`` is the function it defines, re-exported by the package.
-planning = importlib.import_module("actions.chasing.plan")
 
 
 def _set_batch(monkeypatch: pytest.MonkeyPatch, batch: int) -> None:

@@ -15,13 +15,12 @@ table rows for summaries are bounded samples; the counts beside them are whole.
 A module a step: ``candidates.py`` reads the open actions due something and drops what the
 ledger has already sent, ``routing.py`` decides who receives each line and groups the lines
 into digests, ``recording.py`` writes the messages, the ledger and the new escalation levels,
-and ``plan.py`` runs the three (:func:`plan`) and counts what was planned (:class:`Plan`). The
-names callers use are re-exported here; note that ``actions.chasing.plan`` is therefore the
-function, and the module is ``sys.modules["actions.chasing.plan"]``.
+and ``planning.py`` runs the three (:func:`plan`) and counts what was planned (:class:`Plan`).
+The names callers use are re-exported here.
 """
 
 from __future__ import annotations
 
-from actions.chasing.plan import Plan, Sample, listed_refs, plan
+from actions.chasing.planning import Plan, Sample, listed_refs, plan
 
 __all__ = ["Plan", "Sample", "listed_refs", "plan"]

@@ -19,7 +19,7 @@ from actions.models import Action, AuditRecord, Message, MessageItem
 from actions.types import utcnow
 
 if TYPE_CHECKING:
-    from actions.chasing.plan import Plan
+    from actions.chasing.planning import Plan
 
 ITEM_COLUMNS = ("message_id", "action_id", "kind", "threshold", "dedupe_key")
 ROLE_RANK = {"owner": 0, "manager": 1, "sro": 2}

@@ -16,7 +16,7 @@ from actions.digest import encode_line
 from actions.models import Person
 
 if TYPE_CHECKING:
-    from actions.chasing.plan import Plan
+    from actions.chasing.planning import Plan
     from actions.chasing.recording import Writer
 
 
