@@ -45,9 +45,9 @@ SCRATCH = "actions_bench_delivery"
 #: A deliverer that warms up, says "ready", waits for "go" on stdin, then drains the outbox.
 DELIVERER = """
 import sys, time
-from actions.delivery import deliver
+from actions.messaging.delivery import deliver
 from actions.settings import get_settings
-from actions.transports import parse_email_url
+from actions.messaging.transports import parse_email_url
 parse_email_url(get_settings().email_url.get_secret_value())  # loads Apprise's plugins
 print("ready", flush=True)
 sys.stdin.readline()

@@ -7,7 +7,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.states import Completed, Failed, State
 
-from actions.delivery import deliver
+from actions.messaging.delivery import deliver
 from flows.common import call_service, publish_table, user_error_state
 
 

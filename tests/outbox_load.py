@@ -34,7 +34,7 @@ CHUNK = 2_000
 
 #: What a deliverer process runs: drain the outbox, print "sent failed fenced".
 DELIVER_SCRIPT = (
-    "from actions.delivery import deliver; r = deliver(); "
+    "from actions.messaging.delivery import deliver; r = deliver(); "
     "print(r.sent, r.failed, r.fenced, flush=True)"
 )
 

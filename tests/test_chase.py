@@ -10,8 +10,8 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from actions.db import session_scope
-from actions.delivery import deliver
 from actions.lifecycle import UpdateRequest
+from actions.messaging.delivery import deliver
 from actions.models import Action, Message, MessageItem, Person, Status
 from actions.services import chase_or_escalate
 from actions.settings import reset_settings

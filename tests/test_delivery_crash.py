@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from actions.delivery import BATCH, deliver
+from actions.messaging.delivery import BATCH, deliver
 from actions.settings import reset_settings
 from tests.outbox_load import (
     CountingSink,

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from actions import db
-from actions.delivery import deliver
+from actions.messaging.delivery import deliver
 from actions.models import Message
 from actions.settings import reset_settings
 from tests.cli_runner import actions

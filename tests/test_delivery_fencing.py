@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from actions import outbox
-from actions.delivery import deliver
+from actions.messaging import outbox
+from actions.messaging.delivery import deliver
 from actions.models import Message
 from actions.settings import reset_settings
 from actions.types import utcnow

@@ -20,7 +20,7 @@ from actions import chasing
 from actions.chasing import candidates, planning, recording
 from actions.chasing.thresholds import deadline_reminder, escalation, update_request
 from actions.dates import london_date
-from actions.digest import decode_line
+from actions.messaging.digest import decode_line
 from actions.models import OPEN_STATUSES, Action, Finding, Inspection, Message, MessageItem, Person
 from actions.policy import Policy
 

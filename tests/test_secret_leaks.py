@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from actions import db
-from actions.transports import DeliveryError, check_userinfo
+from actions.messaging.transports import DeliveryError, check_userinfo
 from tests.servers import free_port
 from tests.worlds import MONDAY
 

@@ -10,7 +10,7 @@ from typing import cast
 from hypothesis import given
 from hypothesis import strategies as st
 
-from actions.transports import Attachment, Envelope, build_email
+from actions.messaging.transports import Attachment, Envelope, build_email
 
 TEXT = st.text(min_size=0, max_size=120)
 TO = "owner@force.example"

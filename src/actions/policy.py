@@ -96,7 +96,7 @@ class DeliveryPolicy(_Section):
     #: nothing more is written to the server after it, and the attempt counts as failed.
     send_timeout_seconds: int = Field(20, ge=1, le=3600)
     #: Send mailto:// URLs over one pooled SMTP connection instead of Apprise's email plugin,
-    #: which throttles to one message per ~5.5 s (see actions.transports).
+    #: which throttles to one message per ~5.5 s (see actions.messaging.transports).
     smtp_pooling: bool = True
 
     @model_validator(mode="after")

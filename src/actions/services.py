@@ -73,7 +73,7 @@ def chase_or_escalate(
     run_label: str = "",
 ) -> dict[str, Any]:
     """Plan, record and deliver; the summary of SPEC section 5 (``--json``)."""
-    from actions.delivery import deliver
+    from actions.messaging.delivery import deliver
 
     policy = policy or load_policy()
     result = plan_messages(kind, as_of, dry_run=dry_run, policy=policy, run_label=run_label)
@@ -100,9 +100,8 @@ def progress_report(
     managers and the SRO (SPEC section 10). A report narrowed to an inspection or to owners is
     neither sent nor accompanied by packs. ``markdown`` in the result is the report as Markdown
     (the flow publishes it as an artifact)."""
-    from actions import distribution
-    from actions.delivery import deliver
-    from actions.reports import generate_report, parse_formats
+    from actions.messaging.delivery import deliver
+    from actions.reports import distribution, generate_report, parse_formats
 
     output = generate_report(
         out_dir,

@@ -6,7 +6,8 @@ recipient's digest is complete when the stream moves past them, and finished dig
 written in batches. Per batch of candidates: one query for the dedupe keys already spent; per
 batch of digests: a handful of bulk writes. The pure rules live in
 :mod:`actions.chasing.thresholds` (working days in :mod:`actions.chasing.workdays`); messages
-are stored as data (``payload``) and rendered just before sending (:mod:`actions.delivery`).
+are stored as data (``payload``) and rendered just before sending
+(:mod:`actions.messaging.delivery`).
 
 What still grows with the data: one digest is built whole (an SRO's can list every action at
 level 3; ~250 bytes a line), and the ids of the messages written (one per recipient). Refs and

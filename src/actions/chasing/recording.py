@@ -1,5 +1,5 @@
 """Recording a plan: finished digests become outbox messages (their content as data, rendered
-when sent by :mod:`actions.delivery`) with their items in the dedupe ledger, and escalated
+when sent by :mod:`actions.messaging.delivery`) with their items in the dedupe ledger, and escalated
 actions get their new level and an audit record; all in batches, in the caller's transaction."""
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ class Writer:
             "kind": kind,
             "dedupe_key": message_key(kind, recipient.id, as_of, lines),
             "subject": "",
-            # What the message says, as data; actions.digest turns it into words when sent.
+            # What the message says, as data; messaging.digest turns it into words when sent.
             "payload": {
                 "template": "reminder" if kind == CHASE else "escalation",
                 "as_of": as_of.isoformat(),

@@ -12,7 +12,7 @@ from sqlmodel import Session, col
 
 from actions.chasing.candidates import ESCALATE
 from actions.chasing.thresholds import Due
-from actions.digest import encode_line
+from actions.messaging.digest import encode_line
 from actions.models import Person
 
 if TYPE_CHECKING:
