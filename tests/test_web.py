@@ -753,12 +753,12 @@ def test_a_database_busy_past_its_timeout_gets_a_503_page_not_a_500(
 ) -> None:
     from sqlalchemy.exc import OperationalError
 
-    import actions.web.app as portal_app
+    import actions.web.me as portal_me
 
     def locked(*_: object, **__: object) -> None:
         raise OperationalError("UPDATE action", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(portal_app, "post_update", locked)
+    monkeypatch.setattr(portal_me, "post_update", locked)
     client = signed_in(app, OWNER)
     status, html = post_update_form(client, REF, progress="40", note="busy")
     assert status == 503

@@ -16,10 +16,23 @@ from actions.history import (
     deadline_history,
     update_entries,
 )
-from actions.models import OPEN_STATUSES, Action, ActionUpdate, Person, Review, Role, Status
+from actions.models import (
+    OPEN_STATUSES,
+    Action,
+    ActionUpdate,
+    Finding,
+    Person,
+    Review,
+    Role,
+    Status,
+)
 from actions.queries import ActionFilter, ActionView, iter_actions, view_by_id
 from actions.rag import RagRules
+from actions.repeats.review import SuggestionView, pending_suggestions
 from actions.updates import pending_updates
+
+#: Repeat links shown for the SRO to check: the newest, so a long history stays one screen.
+SHOWN_LINKS = 50
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,14 @@ class ActionCard:
     @property
     def editable(self) -> bool:
         return self.view.status in OPEN_STATUSES
+
+
+@dataclass(frozen=True)
+class LinkView:
+    ref: str
+    repeat_of: str
+    finding: str
+    earlier_finding: str
 
 
 @dataclass
@@ -176,3 +197,28 @@ def may_review(session: Session, person: Person, action: Action) -> bool:
     from actions.updates import may_review as rule
 
     return rule(session, person, action.owner_id)
+
+
+def repeats_for_sro(
+    session: Session, person: Person
+) -> tuple[list[SuggestionView], list[LinkView]]:
+    """The SRO's repeat section (SPEC section 7a): suggestions to decide, links to check."""
+    if person.role != Role.SRO:
+        return [], []
+    return pending_suggestions(session), recent_links(session)
+
+
+def recent_links(session: Session) -> list[LinkView]:
+    new, old = Action.__table__.alias("new"), Action.__table__.alias("old")  # type: ignore[attr-defined]
+    nf, of = Finding.__table__.alias("nf"), Finding.__table__.alias("of")  # type: ignore[attr-defined]
+    rows = session.execute(
+        select(new.c.ref, old.c.ref, nf.c.text, of.c.text)
+        .select_from(new)
+        .join(old, old.c.id == new.c.repeat_of_id)
+        .join(nf, nf.c.id == new.c.finding_id)
+        .join(of, of.c.id == old.c.finding_id)
+        .where(new.c.status.in_([s.value for s in OPEN_STATUSES]))
+        .order_by(new.c.id.desc())
+        .limit(SHOWN_LINKS)
+    ).all()
+    return [LinkView(*row) for row in rows]

@@ -3,48 +3,44 @@ through a form. Only the SRO sees the section or may post to it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import quote
 
-from sqlalchemy import select
+from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from actions.errors import UserInputError
+from actions.errors import NotFoundError, UserInputError
 from actions.lifecycle import validate_text
-from actions.models import OPEN_STATUSES, Action, Finding, Person, Role
-from actions.repeats.review import SuggestionView, break_link, confirm, dismiss, pending_suggestions
+from actions.models import Person, Role
+from actions.repeats.review import break_link, confirm, dismiss
+from actions.web.errors import Forbidden
+from actions.web.forms import friendly
+from actions.web.me import form_refused
+from actions.web.security import PortalSession
 
-#: Links shown for the SRO to check: the newest, so a long history stays one screen.
-SHOWN_LINKS = 50
-
-
-@dataclass(frozen=True)
-class LinkView:
-    ref: str
-    repeat_of: str
-    finding: str
-    earlier_finding: str
+if TYPE_CHECKING:
+    from actions.web.app import Portal
 
 
-def for_sro(session: Session, person: Person) -> tuple[list[SuggestionView], list[LinkView]]:
+def decide_repeat(
+    portal: Portal, ref: str, state: PortalSession, person: Person, form: FormData
+) -> Response:
     if person.role != Role.SRO:
-        return [], []
-    return pending_suggestions(session), recent_links(session)
-
-
-def recent_links(session: Session) -> list[LinkView]:
-    new, old = Action.__table__.alias("new"), Action.__table__.alias("old")  # type: ignore[attr-defined]
-    nf, of = Finding.__table__.alias("nf"), Finding.__table__.alias("of")  # type: ignore[attr-defined]
-    rows = session.execute(
-        select(new.c.ref, old.c.ref, nf.c.text, of.c.text)
-        .select_from(new)
-        .join(old, old.c.id == new.c.repeat_of_id)
-        .join(nf, nf.c.id == new.c.finding_id)
-        .join(of, of.c.id == old.c.finding_id)
-        .where(new.c.status.in_([s.value for s in OPEN_STATUSES]))
-        .order_by(new.c.id.desc())
-        .limit(SHOWN_LINKS)
-    ).all()
-    return [LinkView(*row) for row in rows]
+        raise Forbidden(
+            "Only the senior responsible owner decides whether a finding repeats an earlier one."
+        )
+    with portal.session() as session:
+        try:
+            decide(session, ref, person, dict(form))
+        except NotFoundError:
+            raise StarletteHTTPException(404) from None
+        except UserInputError as exc:
+            return form_refused(
+                portal, session, state, person, repeat_error=f"{ref}: {friendly(exc.message, ref)}"
+            )
+    return RedirectResponse(f"/me?repeat={quote(ref)}#repeats", status_code=303)
 
 
 def decide(session: Session, ref: str, person: Person, fields: dict[str, object]) -> str:
