@@ -144,6 +144,7 @@ def ingest_speed() -> tuple[float, dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["ACTIONS_DATABASE_URL"] = f"sqlite:///{tmp}/bench.db"
         from actions import db
+        from actions.cells import REQUIRED_COLUMNS
         from actions.ingest import InspectionMeta
         from actions.services import ingest_report
         from actions.transfer import import_actions
@@ -151,37 +152,19 @@ def ingest_speed() -> tuple[float, dict[str, Any]]:
         db.migrate()
         earlier = Path(tmp, "earlier.csv")
         with earlier.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(
-                [
-                    "ref",
-                    "inspection",
-                    "kind",
-                    "finding",
-                    "title",
-                    "owner_email",
-                    "deadline",
-                    "status",
-                    "progress",
-                    "last_update_on",
-                    "notes",
-                ]
-            )
+            writer = csv.DictWriter(handle, fieldnames=REQUIRED_COLUMNS)
+            writer.writeheader()
+            fixed = {"inspection": "Westshire Police", "kind": "area_for_improvement"}
             for text in _sentences(10_000, 7):
                 writer.writerow(
-                    [
-                        "",
-                        "Westshire Police",
-                        "area_for_improvement",
-                        text,
-                        "",
-                        "",
-                        "2027-03-31",
-                        "open",
-                        "0",
-                        "",
-                        "",
-                    ]
+                    {
+                        **dict.fromkeys(REQUIRED_COLUMNS, ""),
+                        **fixed,
+                        "finding": text,
+                        "deadline": "2027-03-31",
+                        "status": "open",
+                        "progress": "0",
+                    }
                 )
         import_actions(earlier)
         report = Path(tmp, "westshire_peel2026.txt")
