@@ -79,9 +79,9 @@ def _inspection_for(session: Session, plan: IngestPlan, actor: str, at: datetime
 
 def _write_actions(
     session: Session, inspection_id: int, plan: IngestPlan, actor: str, at: datetime
-) -> dict[int, tuple[int, str]]:
+) -> dict[int, int]:
     """Findings, actions and their "created" audit records in three bulk inserts; returns each
-    finding index's new action id and ref.
+    finding index's new action id.
 
     Ids are taken up front so recommendations can point at their cause of concern (which comes
     earlier in the report, so a parent row is always written before its children).
@@ -145,7 +145,7 @@ def _write_actions(
         ],
     )
     return {
-        planned.finding_index: (aid, planned.ref)
+        planned.finding_index: aid
         for planned, aid in zip(plan.new_actions, action_ids, strict=True)
     }
 

@@ -44,7 +44,6 @@ class EarlierAction:
     text: str
     owner_email: str | None
     closed_on: date | None
-    inspection_id: int
 
 
 @dataclass(frozen=True)
@@ -82,7 +81,6 @@ def earlier_actions(
             col(Finding.text),
             col(Person.email),
             col(Action.closed_at),
-            col(Action.inspection_id),
         )
         .join(Finding, col(Finding.id) == col(Action.finding_id))
         .join(Inspection, col(Inspection.id) == col(Action.inspection_id))
@@ -98,7 +96,6 @@ def earlier_actions(
             text=row[3],
             owner_email=row[4],
             closed_on=row[5].date() if row[5] else None,
-            inspection_id=row[6],
         )
         for row in rows
     ]
@@ -125,21 +122,21 @@ def not_raised_again(
 def record_repeats(
     session: Session,
     repeats: Iterable[PlannedRepeat],
-    action_ids: dict[int, tuple[int, str]],
+    action_ids: dict[int, int],
     *,
     actor: str,
     at: datetime,
     source: str,
 ) -> None:
-    """Write the links (already on the new rows) through to the earlier actions, and the
-    suggestions; ``action_ids`` maps a finding index to its new action's id and ref."""
+    """Link the certain repeats (owner, succession, audit) and store the suggestions;
+    ``action_ids`` maps a finding index to its new action's id."""
     repeats = list(repeats)
-    involved = [r.earlier.id for r in repeats] + [action_ids[r.finding_index][0] for r in repeats]
+    involved = [r.earlier.id for r in repeats] + [action_ids[r.finding_index] for r in repeats]
     # One read puts every action involved in the session, so each link below finds it there.
     list(session.execute(select(Action).where(col(Action.id).in_(involved))).scalars())  # type: ignore[attr-defined]
     suggestions = []
     for repeat in repeats:
-        new_id, _ = action_ids[repeat.finding_index]
+        new_id = action_ids[repeat.finding_index]
         if repeat.certain:
             link(
                 session,
