@@ -247,6 +247,30 @@ def test_the_sro_confirms_dismisses_adds_and_breaks_links_audited(
     assert not session.execute(
         select(RepeatSuggestion).where(col(RepeatSuggestion.state) == "pending")
     ).first()
+    # One link per action, one successor per earlier action: a second one is refused.
+    twice = actions(
+        capsys,
+        "repeats",
+        "confirm",
+        "NOR-2021-AFI-03",
+        "--repeat-of",
+        "NOR-2018-AFI-05",
+        "--by",
+        "sro@force.example",
+    )
+    assert twice.code == 2 and "break that link first" in twice.err
+    taken = actions(
+        capsys,
+        "repeats",
+        "confirm",
+        "NOR-2021-AFI-06",
+        "--repeat-of",
+        "NOR-2018-AFI-02",
+        "--by",
+        "sro@force.example",
+    )
+    assert taken.code == 2 and "already continued by another action" in taken.err
+    assert _by_ref(session)["NOR-2018-AFI-02"].superseded_by_id == actions_["NOR-2021-AFI-02"].id
     # And broken again: the earlier action gets its status back.
     no_reason = actions(
         capsys, "repeats", "break", "NOR-2021-AFI-03", "--by", "sro@force.example", "--reason", " "

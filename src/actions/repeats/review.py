@@ -231,6 +231,13 @@ def _check_link(action: Action, earlier: Action) -> None:
         )
     if earlier.repeat_of_id == action.id:
         raise RuleViolation(f"{earlier.ref} already repeats {action.ref}: links cannot go round")
+    if action.repeat_of_id not in (None, earlier.id):
+        raise RuleViolation(
+            f"{action.ref} already repeats another action: break that link first "
+            "(`actions repeats break`)"
+        )
+    if earlier.superseded_by_id not in (None, action.id):
+        raise RuleViolation(f"{earlier.ref} is already continued by another action")
 
 
 def _pending(session: Session, action: Action) -> list[RepeatSuggestion]:
