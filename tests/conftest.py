@@ -29,8 +29,9 @@ settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
-#: Fixtures shared by several test modules (the chasing world, its SMTP and HTTP servers).
-pytest_plugins = ["tests.worlds"]
+#: Fixtures shared by several test modules (the chasing world, its SMTP and HTTP servers, the
+#: counting SMTP sink of the delivery tests).
+pytest_plugins = ["tests.worlds", "tests.outbox_load"]
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PG_ADMIN_URL = os.environ.get("ACTIONS_TEST_POSTGRES_URL", DEFAULT_PG)

@@ -17,12 +17,13 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, func, insert, select, text
 from sqlmodel import col
@@ -297,3 +298,17 @@ def serve_sink(port: int, accept_delay: float = 0.0) -> None:
 
 if __name__ == "__main__":
     serve_sink(int(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 0.0)
+
+
+@pytest.fixture
+def sink() -> Iterator[CountingSink]:
+    """A counting SMTP sink on a free port for the test; held replies are let go at the end."""
+    from tests.servers import free_port
+
+    sink, controller = start_sink(free_port())
+    try:
+        yield sink
+    finally:
+        for stall in sink.stalls:
+            stall.release()
+        controller.stop()

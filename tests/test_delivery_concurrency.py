@@ -11,7 +11,6 @@ exactly once; with one, only the message it had handed over but not recorded arr
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,11 +28,9 @@ from tests.outbox_load import (
     resume,
     seed_messages,
     spawn_deliverer,
-    start_sink,
     states,
     wait_for_leases,
 )
-from tests.servers import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -45,17 +42,6 @@ LEASE_S = 10
 SLOW_S = LEASE_S + 2
 
 postgresql_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-
-
-@pytest.fixture
-def sink() -> Iterator[CountingSink]:
-    sink, controller = start_sink(free_port())
-    try:
-        yield sink
-    finally:
-        for stall in sink.stalls:
-            stall.release()
-        controller.stop()
 
 
 def _sender(name: str) -> str:

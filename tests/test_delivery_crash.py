@@ -6,7 +6,6 @@ after ~300 of 1,000 messages; once its lease has expired a second run finishes t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,12 +21,10 @@ from tests.outbox_load import (
     lease_policy,
     seed_messages,
     spawn_deliverer,
-    start_sink,
     states,
     wait_for,
     wait_for_leases,
 )
-from tests.servers import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -35,15 +32,6 @@ MESSAGES = 1_000
 #: Just past the first message of a claim, so the killed deliverer still holds most of its batch
 #: (a kill at a batch boundary, 300 with claims of 20, could find nothing claimed).
 KILL_AFTER = 15 * BATCH + 1
-
-
-@pytest.fixture
-def sink() -> Iterator[CountingSink]:
-    sink, controller = start_sink(free_port())
-    try:
-        yield sink
-    finally:
-        controller.stop()
 
 
 def test_killed_deliverer_loses_nothing(

@@ -10,7 +10,6 @@ another had taken it over (2 duplicates in 5,000 on a busy machine, nobody kille
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,24 +33,11 @@ from tests.outbox_load import (
     resume,
     seed_messages,
     spawn_deliverer,
-    start_sink,
     states,
     wait_for_leases,
 )
-from tests.servers import free_port
 
 LEASE_S = 10
-
-
-@pytest.fixture
-def sink() -> Iterator[CountingSink]:
-    sink, controller = start_sink(free_port())
-    try:
-        yield sink
-    finally:
-        for stall in sink.stalls:
-            stall.release()
-        controller.stop()
 
 
 def _row(engine: Engine, message_id: int) -> Message:
