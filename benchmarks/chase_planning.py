@@ -1,4 +1,4 @@
-"""Benchmark: planning reminders and escalations for many actions (SPEC 8, issue 5 / 9).
+"""Benchmark: planning reminders and escalations for many actions (docs/chasing.md, issue 5 / 9).
 
     uv run python benchmarks/chase_planning.py [--sizes 1000,10000,100000] [--people 10000]
 
@@ -40,9 +40,9 @@ def plan_and_record(url: str, kind: str, as_of: date = AS_OF) -> int:
     """Plan ``chase`` or ``escalate`` and record it in the outbox; the number of items.
 
     Shared with run_all.py, which measures each kind on its own."""
-    from actions import db
     from actions.chasing import plan
-    from actions.policy import Policy
+    from actions.domain.policy import Policy
+    from actions.store import db
 
     with db.session_scope(db.get_engine(url)) as session:
         result = plan(session, kind, as_of, Policy())
@@ -53,7 +53,7 @@ def measure(url: str) -> dict[str, float]:
     """Runs in a child process: plan both kinds, count statements, report peak RSS."""
     from sqlalchemy import event
 
-    from actions import db
+    from actions.store import db
 
     engine = db.get_engine(url)
     statements = 0

@@ -1,4 +1,4 @@
-"""Benchmark: outbox delivery throughput to a local SMTP server (SPEC 9, issues 5 and 9).
+"""Benchmark: outbox delivery throughput to a local SMTP server (docs/delivery.md, issues 5 and 9).
 
     uv run python benchmarks/delivery.py [--messages 2000] [--apprise 30] [--relay-ms 20]
                                          [--no-postgres]
@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.seed import drop_database, migrated_engine, scratch_database  # noqa: E402
-from tests.outbox_load import deliverer_env, seed_messages, states  # noqa: E402
-from tests.servers import free_port  # noqa: E402
+from tests.support.outbox_load import deliverer_env, seed_messages, states  # noqa: E402
+from tests.support.servers import free_port  # noqa: E402
 
 PG_ADMIN = os.environ.get(
     "ACTIONS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -46,7 +46,7 @@ SCRATCH = "actions_bench_delivery"
 DELIVERER = """
 import sys, time
 from actions.messaging.delivery import deliver
-from actions.settings import get_settings
+from actions.common.settings import get_settings
 from actions.messaging.transports import parse_email_url
 parse_email_url(get_settings().email_url.get_secret_value())  # loads Apprise's plugins
 print("ready", flush=True)
@@ -72,12 +72,12 @@ class Result:
 
 
 class SinkProcess:
-    """The counting SMTP sink of tests.outbox_load, in a process of its own."""
+    """The counting SMTP sink of tests.support.outbox_load, in a process of its own."""
 
     def __init__(self, accept_delay: float = 0.0) -> None:
         self.port = free_port()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.outbox_load", str(self.port), str(accept_delay)],
+            [sys.executable, "-m", "tests.support.outbox_load", str(self.port), str(accept_delay)],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             text=True,

@@ -38,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.extract_formats import FORMATS, expected, fixture_names, norm_text, write_format
+from tests.support.extract_formats import FORMATS, expected, fixture_names, norm_text, write_format
 from tests.test_extract_heldout import (
     PRINTED_LINES,
     heldout_expected,
@@ -48,7 +48,7 @@ from tests.test_extract_heldout import (
     write_heldout,
 )
 
-from actions.extract import extract_file
+from actions.intake.extract import extract_file
 
 RECALL_FLOOR = 0.98
 PRECISION_FLOOR = 0.95

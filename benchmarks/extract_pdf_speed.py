@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.extract_formats import expected, fixture_text, write_pdf
+from tests.support.extract_formats import expected, fixture_text, write_pdf
 
-from actions.extract import extract_file
+from actions.intake.extract import extract_file
 
 SAMPLE = "hmicfrs_peel2018_northamptonshire_legitimacy"
 REAL = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "pdf"

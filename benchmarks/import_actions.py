@@ -34,7 +34,7 @@ except ModuleNotFoundError:  # run as a script: benchmarks/ is on the path
     from memory import run_measured  # type: ignore[no-redef]
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-HEADER = list(COLUMNS)  # the SPEC columns, from the product itself
+HEADER = list(COLUMNS)  # the documented columns, from the product itself
 KINDS = ("area_for_improvement", "cause_of_concern", "recommendation")
 STATUSES = ("open", "in_progress", "blocked", "completed", "closed")
 WORDS = [

@@ -1,4 +1,4 @@
-"""Repeat matching: precision and recall of the links between successive reports (SPEC 7a).
+"""Repeat matching (docs/next-inspection.md): precision and recall of links between reports.
 
 The labelled set (tests/fixtures/repeats/{dev,heldout}/*.json, see its README) pairs an earlier
 report's findings with the next report's, and names the gold links. ``dev`` chose the method and
@@ -143,10 +143,10 @@ def ingest_speed() -> tuple[float, dict[str, Any]]:
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["ACTIONS_DATABASE_URL"] = f"sqlite:///{tmp}/bench.db"
-        from actions import db
-        from actions.cells import REQUIRED_COLUMNS
-        from actions.ingest import InspectionMeta
+        from actions.domain.cells import REQUIRED_COLUMNS
+        from actions.intake.ingest import InspectionMeta
         from actions.services import ingest_report
+        from actions.store import db
         from actions.transfer import import_actions
 
         db.migrate()

@@ -35,8 +35,8 @@ def _moment(day: date) -> datetime:
 
 
 def seed(url: str) -> None:
-    from actions import db
-    from actions.models import Action, ActionUpdate, AuditRecord, Finding, Inspection, Person
+    from actions.domain.models import Action, ActionUpdate, AuditRecord, Finding, Inspection, Person
+    from actions.store import db
 
     rng = random.Random(7)
     engine = db.get_engine(url)

@@ -70,7 +70,7 @@ class Row:
 
 def _ingest(url: str, size: int, work: Path) -> str:
     from actions import services
-    from actions.ingest import InspectionMeta
+    from actions.intake.ingest import InspectionMeta
 
     summary = services.ingest_report(work / "report.txt", InspectionMeta(body="Bench Police"))
     return f"{len(summary['created'])} actions"
@@ -204,8 +204,8 @@ def write_report(path: Path, findings: int) -> None:
 
 def prepare_import(url: str, work: Path, size: int) -> None:
     """import_actions.py's generated files; the people are imported first (not measured)."""
-    from actions import db
-    from actions.people import import_people
+    from actions.store import db
+    from actions.tracking.people import import_people
 
     owners = import_actions.write_people(work / "people.csv", 200)
     import_actions.write_actions(work / "actions.csv", size, owners)

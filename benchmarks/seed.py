@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine, insert, text
 from sqlalchemy.engine import make_url
 
-from actions import db
-from actions.models import Action, Finding, Inspection, Person
+from actions.domain.models import Action, Finding, Inspection, Person
+from actions.store import db
 
 CHUNK = 10_000
 

@@ -9,8 +9,8 @@ from typing import Any
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
-from actions.dates import today
-from actions.errors import ActionsError
+from actions.common.dates import today
+from actions.common.errors import ActionsError
 
 
 def as_of_name(prefix: str) -> Any:

@@ -1,4 +1,4 @@
-"""The deployments of SPEC section 12, for `actions serve` (prefect.yaml declares the same).
+"""The deployments of docs/commands.md, for `actions serve` (prefect.yaml declares the same).
 
 A test checks that this list and prefect.yaml agree, so a schedule changed in one place and not
 the other fails CI rather than surprising ops.

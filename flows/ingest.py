@@ -10,7 +10,7 @@ from prefect import flow, task
 from prefect.states import Completed, State
 
 from actions import services
-from actions.ingest import InspectionMeta
+from actions.intake.ingest import InspectionMeta
 from flows.common import call_service, publish_markdown, publish_table, user_error_state
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from actions.extract.readers import read_report  # noqa: E402
+from actions.intake.extract.readers import read_report  # noqa: E402
 from actions.repeats.features import words  # noqa: E402
 
 OUT = ROOT / "src" / "actions" / "repeats" / "background.json"

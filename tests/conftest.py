@@ -19,8 +19,8 @@ from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
-from actions import db
-from actions.settings import reset_settings
+from actions.common.settings import reset_settings
+from actions.store import db
 
 # Property tests explore new random cases on developers' machines; CI (which sets CI=true)
 # replays a fixed sequence, so a landing never depends on which cases a run happened to draw.
@@ -31,7 +31,7 @@ if os.environ.get("CI"):
 
 #: Fixtures shared by several test modules (the chasing world, its SMTP and HTTP servers, the
 #: counting SMTP sink of the delivery tests).
-pytest_plugins = ["tests.worlds", "tests.outbox_load"]
+pytest_plugins = ["tests.support.worlds", "tests.support.outbox_load"]
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PG_ADMIN_URL = os.environ.get("ACTIONS_TEST_POSTGRES_URL", DEFAULT_PG)
@@ -65,7 +65,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    from tests.prefect_env import stop_prefect
+    from tests.support.prefect_env import stop_prefect
 
     stop_prefect()
 
@@ -73,7 +73,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 @pytest.fixture(scope="session")
 def prefect_server() -> None:
     """The session's temporary Prefect server (for tests that run flows directly)."""
-    from tests.prefect_env import ensure_prefect
+    from tests.support.prefect_env import ensure_prefect
 
     ensure_prefect()
 
@@ -135,7 +135,7 @@ def pg_url() -> Iterator[str]:
 def _truncate_all(engine: Engine) -> None:
     from sqlmodel import SQLModel
 
-    import actions.models  # noqa: F401
+    import actions.domain.models  # noqa: F401
 
     names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as conn:

@@ -3,7 +3,7 @@
 Hypothesis generates malformed input for every entry point: report files (`extract`, `ingest`),
 people and actions files (`people import`, `import`), the arguments of the read and write
 commands, the portal's update and review forms, its links (bad tokens) and wrong CSRF tokens
-(403, then 429 once one address has failed 20 times). Every run must keep SPEC section 5:
+(403, then 429 once one address has failed 20 times). Every run must keep docs/commands.md:
 
 - exit code 0, 1 or 2, and never a Python traceback (nor the CLI's "unexpected failure" line,
   which is how the CLI reports a bug);
@@ -40,18 +40,18 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 from sqlmodel import SQLModel
 
-from actions.db import session_scope
-from actions.lifecycle import UpdateRequest
-from actions.links import InvalidToken, portal_link, verify_token
-from actions.models import Status  # also registers every table on SQLModel.metadata
-from actions.people import PEOPLE_COLUMNS
-from actions.settings import reset_settings
+from actions.common.settings import reset_settings
+from actions.domain.lifecycle import UpdateRequest
+from actions.domain.models import Status  # also registers every table on SQLModel.metadata
+from actions.store.db import session_scope
+from actions.tracking.links import InvalidToken, portal_link, verify_token
+from actions.tracking.people import PEOPLE_COLUMNS
+from actions.tracking.updates import post_update
 from actions.transfer import COLUMNS as ACTION_COLUMNS
-from actions.updates import post_update
 from actions.web import create_app
-from tests.cli_runner import Result, actions
-from tests.extract_formats import write_format
-from tests.helpers import seed_action, seed_people
+from tests.support.cli_runner import Result, actions
+from tests.support.extract_formats import write_format
+from tests.support.helpers import seed_action, seed_people
 
 #: Cases tried per entry point and outcome (exit code or HTTP status), printed at the end.
 CASES: dict[str, Counter[int]] = defaultdict(Counter)
@@ -87,7 +87,7 @@ def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def assert_well_behaved(result: Result) -> None:
-    """SPEC section 5 for one run: known exit code, no traceback, a one-line failure."""
+    """docs/commands.md for one run: known exit code, no traceback, a one-line failure."""
     assert result.code in {0, 1, 2}, result
     assert "Traceback" not in result.err and not TRACEBACK_LINE.search(result.err), result
     assert "unexpected failure" not in result.err, result  # the CLI's words for a bug

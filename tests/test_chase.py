@@ -1,4 +1,5 @@
-"""Chasing and escalation against a real SMTP server and a real HTTP endpoint (SPEC 8, 9)."""
+"""Chasing and escalation against a real SMTP server and a real HTTP endpoint (docs/chasing.md,
+docs/delivery.md)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,16 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from actions.db import session_scope
-from actions.lifecycle import UpdateRequest
+from actions.common.settings import reset_settings
+from actions.domain.lifecycle import UpdateRequest
+from actions.domain.models import Action, Message, MessageItem, Person, Status
 from actions.messaging.delivery import deliver
-from actions.models import Action, Message, MessageItem, Person, Status
 from actions.services import chase_or_escalate
-from actions.settings import reset_settings
-from actions.updates import post_update, review
-from tests.helpers import seed_action
-from tests.servers import HttpSink, SmtpSink
-from tests.worlds import DEADLINE, MONDAY
+from actions.store.db import session_scope
+from actions.tracking.updates import post_update, review
+from tests.support.helpers import seed_action
+from tests.support.servers import HttpSink, SmtpSink
+from tests.support.worlds import DEADLINE, MONDAY
 
 
 def run(kind: str, day: date) -> dict[str, Any]:
@@ -244,7 +245,7 @@ def test_update_requests_after_the_cadence(world: dict[str, Any]) -> None:
 def test_a_missing_secret_key_stops_delivery_and_hands_messages_back(
     world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from actions.errors import ConfigError
+    from actions.common.errors import ConfigError
     from actions.services import plan_messages
 
     plan_messages("chase", MONDAY)  # planned with the key set

@@ -1,4 +1,4 @@
-"""The command line: help everywhere, one-line errors, exit codes (SPEC section 5)."""
+"""The command line: help everywhere, one-line errors, exit codes (docs/commands.md)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from actions.models import AuditRecord, Person
-from tests.cli_runner import actions
-from tests.helpers import PEOPLE_CSV, seed_action, seed_people, write
+from actions.domain.models import AuditRecord, Person
+from tests.support.cli_runner import actions
+from tests.support.helpers import PEOPLE_CSV, seed_action, seed_people, write
 
 COMMANDS = [
     [],
@@ -343,7 +343,7 @@ def test_everyday_commands_do_not_import_prefect_or_other_heavy_libraries(
     import subprocess
     import sys
 
-    from tests.extract_formats import write_pdf
+    from tests.support.extract_formats import write_pdf
 
     pdf = tmp_path / "report.pdf"
     write_pdf("Areas for improvement\n\n- The force should improve its vetting.\n", pdf)

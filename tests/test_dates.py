@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from actions.dates import LONDON, london_date
+from actions.common.dates import LONDON, london_date
 
 MOMENTS = st.datetimes(
     min_value=datetime(1990, 1, 1), max_value=datetime(2100, 12, 31), timezones=st.just(UTC)

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from tests.outbox_load import (
+from tests.support.outbox_load import (
     CountingSink,
     Stall,
     assert_delivered,

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
+from actions.common.settings import reset_settings
 from actions.messaging.delivery import BATCH, deliver
-from actions.settings import reset_settings
-from tests.outbox_load import (
+from tests.support.outbox_load import (
     CountingSink,
     assert_delivered,
     deliverer_env,

@@ -16,12 +16,12 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from actions import db
+from actions.common.settings import reset_settings
+from actions.domain.models import Message
 from actions.messaging.delivery import deliver
-from actions.models import Message
-from actions.settings import reset_settings
-from tests.cli_runner import actions
-from tests.outbox_load import (
+from actions.store import db
+from tests.support.cli_runner import actions
+from tests.support.outbox_load import (
     assert_delivered,
     deliverer_env,
     lease_policy,
@@ -32,8 +32,8 @@ from tests.outbox_load import (
     wait_for,
     wait_for_leases,
 )
-from tests.servers import free_port
-from tests.worlds import MONDAY
+from tests.support.servers import free_port
+from tests.support.worlds import MONDAY
 
 PASSWORD = "s3cret-smtp-pass"
 

@@ -18,12 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from actions.common.settings import reset_settings
+from actions.domain.models import Message
+from actions.domain.types import utcnow
 from actions.messaging import outbox
 from actions.messaging.delivery import deliver
-from actions.models import Message
-from actions.settings import reset_settings
-from actions.types import utcnow
-from tests.outbox_load import (
+from tests.support.outbox_load import (
     CountingSink,
     Stall,
     assert_delivered,

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from actions import db
-from actions.settings import reset_settings
-from tests.cli_runner import actions
+from actions.common.settings import reset_settings
+from actions.store import db
+from tests.support.cli_runner import actions
 
 pytestmark = pytest.mark.slow
 

@@ -36,10 +36,10 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from actions import db
-from actions.db import session_scope
-from tests.helpers import seed_action, seed_people
-from tests.servers import SmtpSink, free_port
+from actions.store import db
+from actions.store.db import session_scope
+from tests.support.helpers import seed_action, seed_people
+from tests.support.servers import SmtpSink, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -138,7 +138,7 @@ def services() -> Iterator[ExitStack]:
 
 @pytest.fixture
 def smtp_sink(services: ExitStack) -> SmtpSink:
-    from tests.servers import start_smtp
+    from tests.support.servers import start_smtp
 
     sink, controller = start_smtp()
     services.callback(controller.stop)

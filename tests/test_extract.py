@@ -7,8 +7,15 @@ from typing import Any
 
 import pytest
 
-from actions.extract import ExtractedReport, extract_file
-from tests.extract_formats import FORMATS, PRINTED, expected, fixture_names, norm_text, write_format
+from actions.intake.extract import ExtractedReport, extract_file
+from tests.support.extract_formats import (
+    FORMATS,
+    PRINTED,
+    expected,
+    fixture_names,
+    norm_text,
+    write_format,
+)
 
 NAMES = fixture_names()
 SAMPLE = "hmicfrs_peel2018_northamptonshire_legitimacy"

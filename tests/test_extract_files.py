@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from actions.errors import UserInputError
-from actions.extract import extract_file, readers
-from tests.extract_formats import write_pdf
+from actions.common.errors import UserInputError
+from actions.intake.extract import extract_file, readers
+from tests.support.extract_formats import write_pdf
 
 ITEM = "Areas for improvement\n• The force should improve its vetting.\n"
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from actions.extract import extract_file
-from tests.extract_formats import FORMATS, file_name, match_count, norm_text, write_text_as
+from actions.intake.extract import extract_file
+from tests.support.extract_formats import FORMATS, file_name, match_count, norm_text, write_text_as
 
 HELDOUT = Path(__file__).parent / "fixtures" / "heldout"
 FLOOR = 0.95

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from actions.errors import UserInputError
-from actions.extract import extract_file, extract_text
-from tests.cli_runner import actions
+from actions.common.errors import UserInputError
+from actions.intake.extract import extract_file, extract_text
+from tests.support.cli_runner import actions
 
 # -- helpers ------------------------------------------------------------------------------------
 
@@ -427,7 +427,7 @@ def _words(text: str) -> list[str]:
 def test_no_split_words_in_real_pdfs(path: Path) -> None:
     """No word of the reader's text is a piece of a word that pdftotext (poppler, the
     reference reader) reads whole: "R ecommendations", "qualit y" would be caught."""
-    from actions.extract.readers import read_report
+    from actions.intake.extract.readers import read_report
 
     reference = subprocess.run(
         ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actions.errors import UserInputError
-from actions.extract import ExtractedFinding, extract_text
-from actions.extract.dates import find_deadline
-from actions.extract.parser import split_source_refs
+from actions.common.errors import UserInputError
+from actions.intake.extract import ExtractedFinding, extract_text
+from actions.intake.extract.dates import find_deadline
+from actions.intake.extract.parser import split_source_refs
 
 Q = "To what extent does the force treat all of the people it serves with fairness and respect?"
 

@@ -10,12 +10,12 @@ import pytest
 import yaml
 from sqlmodel import Session, select
 
-from actions.db import session_scope
-from actions.models import Message, Person
-from tests.cli_runner import actions
-from tests.helpers import seed_action
-from tests.servers import HttpSink
-from tests.worlds import DEADLINE, MONDAY
+from actions.domain.models import Message, Person
+from actions.store.db import session_scope
+from tests.support.cli_runner import actions
+from tests.support.helpers import seed_action
+from tests.support.servers import HttpSink
+from tests.support.worlds import DEADLINE, MONDAY
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,5 @@
-"""Ingest (SPEC sections 5-7): report file → inspection, findings, one action per finding.
+"""Ingest (docs/commands.md, docs/files.md, docs/lifecycle.md): report file → inspection,
+findings, one action per finding.
 
 Driven through the CLI (`actions ingest … --json`) and the service, on SQLite and PostgreSQL.
 """
@@ -14,12 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col
 
-from actions.ingest import InspectionMeta
-from actions.models import Action, AuditRecord, Finding, Inspection, Person
+from actions.domain.models import Action, AuditRecord, Finding, Inspection, Person
+from actions.intake.ingest import InspectionMeta
 from actions.services import ingest_report
-from tests.cli_runner import Result, actions
-from tests.extract_formats import norm_text, write_pdf, write_text_as
-from tests.helpers import PEOPLE_CSV, write
+from tests.support.cli_runner import Result, actions
+from tests.support.extract_formats import norm_text, write_pdf, write_text_as
+from tests.support.helpers import PEOPLE_CSV, write
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "src" / "actions" / "sample"
 SAMPLE = SAMPLE_DIR / "northamptonshire_peel2018_legitimacy.txt"
@@ -376,7 +377,7 @@ def _bad_file(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tup
     if case == "encrypted_pdf":
         return _encrypted_pdf(tmp_path / "locked.pdf"), "password-protected"
     if case == "too_big":
-        monkeypatch.setattr("actions.extract.readers.MAX_FILE_BYTES", 1024)
+        monkeypatch.setattr("actions.intake.extract.readers.MAX_FILE_BYTES", 1024)
         return write(tmp_path / "big.txt", "The force should act.\n" * 100), "limit"
     if case == "unsupported":
         return write(tmp_path / "report.rtf", "{\\rtf1 The force should act.}"), "unsupported"

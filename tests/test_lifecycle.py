@@ -1,4 +1,4 @@
-"""Status transitions allowed and refused (SPEC section 7), as pure rules."""
+"""Status transitions allowed and refused (docs/lifecycle.md), as pure rules."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ from datetime import date
 
 import pytest
 
-from actions.errors import RuleViolation, UserInputError
-from actions.lifecycle import (
+from actions.common.errors import RuleViolation, UserInputError
+from actions.domain.lifecycle import (
     PendingRequest,
     UpdateRequest,
     parse_status,
     plan_review,
     plan_update,
 )
-from actions.models import OPEN_STATUSES, Status
+from actions.domain.models import OPEN_STATUSES, Status
 
 REF = "NOR-2018-AFI-01"
 

@@ -9,9 +9,10 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy.engine import Engine
 
-from actions.db import session_scope
-from actions.errors import ConfigError
-from actions.links import (
+from actions.common.errors import ConfigError
+from actions.common.settings import reset_settings
+from actions.store.db import session_scope
+from actions.tracking.links import (
     PORTAL_LINK_MAX_AGE,
     PORTAL_SALT,
     ExpiredToken,
@@ -22,10 +23,9 @@ from actions.links import (
     verify_claims,
     verify_token,
 )
-from actions.people import get_person
-from actions.settings import reset_settings
+from actions.tracking.people import get_person
 from actions.web.security import SESSION_SALT
-from tests.helpers import seed_people
+from tests.support.helpers import seed_people
 
 SECRET = "links-test-secret-0123456789abcdef"
 

@@ -13,9 +13,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
-from actions import audit, db
-from actions.models import Action, AuditRecord, Person
-from tests.helpers import seed_action, seed_people
+from actions.domain.models import Action, AuditRecord, Person
+from actions.store import db
+from actions.tracking import audit
+from tests.support.helpers import seed_action, seed_people
 
 
 def test_progress_outside_0_100_is_refused_by_the_database(session: Session) -> None:
@@ -284,7 +285,7 @@ def test_among_takes_more_values_than_a_statement_has_parameters(session: Sessio
     """Planning passes 100,000s of ids or keys as one value (SQLite stops at 32,766 parameters)."""
     from sqlmodel import col
 
-    from actions.bulk import among
+    from actions.store.bulk import among
 
     wanted = seed_action(session, ref="NOR-2018-AFI-01").id
     seed_action(session, ref="NOR-2018-AFI-02")

@@ -19,10 +19,18 @@ from sqlmodel import Session, col, select
 from actions import chasing
 from actions.chasing import candidates, planning, recording
 from actions.chasing.thresholds import deadline_reminder, escalation, update_request
-from actions.dates import london_date
+from actions.common.dates import london_date
+from actions.domain.models import (
+    OPEN_STATUSES,
+    Action,
+    Finding,
+    Inspection,
+    Message,
+    MessageItem,
+    Person,
+)
+from actions.domain.policy import Policy
 from actions.messaging.digest import decode_line
-from actions.models import OPEN_STATUSES, Action, Finding, Inspection, Message, MessageItem, Person
-from actions.policy import Policy
 
 AS_OF = date(2027, 3, 1)
 POLICY = Policy()
@@ -40,7 +48,7 @@ def _set_batch(monkeypatch: pytest.MonkeyPatch, batch: int) -> None:
 def _routes(
     kind: str, owner: Person | None, level: int, people: dict[int, Person], sros: list[Person]
 ) -> list[tuple[int, str, bool]]:
-    """SPEC section 8, written as plainly as possible: (recipient id, role, copied)."""
+    """docs/chasing.md, written as plainly as possible: (recipient id, role, copied)."""
     if owner is None:
         return [(s.id, "sro", False) for s in sros]  # type: ignore[misc]
     if kind == "chase" or level <= 1:

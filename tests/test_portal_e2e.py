@@ -29,16 +29,17 @@ import pytest
 import uvicorn
 from sqlmodel import Session, select
 
-from actions import db, services
+from actions import services
 from actions.chasing.workdays import is_working_day
-from actions.dates import today
-from actions.db import session_scope
-from actions.history import audit_trail
-from actions.models import Action, Status
-from actions.settings import reset_settings
+from actions.common.dates import today
+from actions.common.settings import reset_settings
+from actions.domain.models import Action, Status
+from actions.store import db
+from actions.store.db import session_scope
+from actions.tracking.history import audit_trail
 from actions.web import create_app
-from tests.helpers import seed_action, seed_people
-from tests.servers import SmtpSink
+from tests.support.helpers import seed_action, seed_people
+from tests.support.servers import SmtpSink
 
 pytestmark = pytest.mark.e2e
 

@@ -1,4 +1,4 @@
-"""RAG exactly as SPEC section 7 defines it."""
+"""RAG exactly as docs/lifecycle.md defines it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from actions.rag import Rag, rag
+from actions.domain.rag import Rag, rag
 
 TODAY = date(2027, 3, 1)
 

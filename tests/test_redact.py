@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from actions.redact import redact, secret_parts
+from actions.common.redact import redact, secret_parts
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
-"""The next inspection (SPEC section 7a): repeat findings linked, owners carried over, earlier
-actions superseded (closed ones flagged), the rest listed for review; a person decides the rest.
+"""The next inspection (docs/next-inspection.md): repeat findings linked, owners carried over,
+earlier actions superseded (closed ones flagged), the rest listed for review; a person decides
+the rest.
 
 Matching rules run pure and fast; the database side runs through the CLI on SQLite and PostgreSQL.
 """
@@ -15,11 +16,11 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from actions.models import Action, AuditRecord, Person, RepeatSuggestion
+from actions.domain.models import Action, AuditRecord, Person, RepeatSuggestion
 from actions.repeats.features import terms, words
 from actions.repeats.matching import Candidate, match
-from tests.cli_runner import Result, actions
-from tests.helpers import PEOPLE_CSV, write
+from tests.support.cli_runner import Result, actions
+from tests.support.helpers import PEOPLE_CSV, write
 
 ROOT = Path(__file__).resolve().parents[1]
 EARLIER = ROOT / "src" / "actions" / "sample" / "northamptonshire_peel2018_legitimacy.txt"
@@ -397,7 +398,7 @@ def test_the_sro_decides_repeats_in_the_portal_and_no_one_else_can(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from actions.settings import reset_settings
+    from actions.common.settings import reset_settings
     from actions.web import create_app
     from tests.test_web import SECRET, csrf_of, form, signed_in
 

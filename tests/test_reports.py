@@ -14,18 +14,18 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session
 
-from actions import audit
-from actions.lifecycle import UpdateRequest
-from actions.models import Inspection, Person, Status
-from actions.policy import Policy
-from actions.queries import get_action
-from actions.refs import short_title
+from actions.domain.lifecycle import UpdateRequest
+from actions.domain.models import Inspection, Person, Status
+from actions.domain.policy import Policy
+from actions.domain.refs import short_title
 from actions.reports import generate_pack, generate_report, generate_statutory_response
 from actions.reports.content import build
 from actions.reports.data import gather
-from actions.updates import post_update, review
-from tests.cli_runner import actions
-from tests.helpers import seed_action, seed_people
+from actions.tracking import audit
+from actions.tracking.queries import get_action
+from actions.tracking.updates import post_update, review
+from tests.support.cli_runner import actions
+from tests.support.helpers import seed_action, seed_people
 
 AS_OF = date(2027, 3, 15)
 SECRET = "hunter2secretpass"
@@ -350,7 +350,7 @@ def test_cli_report_needs_an_initialised_database(
 def test_report_to_an_unwritable_place_is_one_line_exit_2(
     capsys: pytest.CaptureFixture[str], database_url: str, where: str
 ) -> None:
-    from tests.cli_runner import actions
+    from tests.support.cli_runner import actions
 
     assert actions(capsys, "init").code == 0
     result = actions(capsys, "report", "--out", where, "--format", "md,html")

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from actions.errors import UserInputError
-from actions.policy import Policy, ReportPolicy
+from actions.common.errors import UserInputError
+from actions.domain.policy import Policy, ReportPolicy
 from actions.reports import pack_due, parse_formats
 from actions.reports.burnup import Point, daily_statuses, nice_step, series, svg
 from actions.reports.filters import md

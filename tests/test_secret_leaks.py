@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from actions import db
 from actions.messaging.transports import DeliveryError, check_userinfo
-from tests.servers import free_port
-from tests.worlds import MONDAY
+from actions.store import db
+from tests.support.servers import free_port
+from tests.support.worlds import MONDAY
 
 #: The password as written in the URL ("%25" is "%"), and as it is.
 WRITTEN = "Ab@S3/cr:et%25PW"

@@ -1,4 +1,5 @@
-"""Bulk export and import of actions (SPEC sections 6 and 7), on SQLite and PostgreSQL."""
+"""Bulk export and import of actions (docs/files.md, docs/lifecycle.md), on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session, SQLModel, col
 
-from actions.dates import today
-from actions.errors import RowErrors
-from actions.models import Action, AuditRecord, Finding, Inspection
-from actions.tabular import Row, read_table
+from actions.common.dates import today
+from actions.common.errors import RowErrors
+from actions.common.tabular import Row, read_table
+from actions.domain.models import Action, AuditRecord, Finding, Inspection
 from actions.transfer import (
     COLUMNS,
     Snapshot,
@@ -29,8 +30,8 @@ from actions.transfer import (
     plan_import,
     restore,
 )
-from tests.cli_runner import actions
-from tests.helpers import seed_action, seed_people
+from tests.support.cli_runner import actions
+from tests.support.helpers import seed_action, seed_people
 
 AS_OF = "2027-01-10"
 LABEL = "PEEL 2018 legitimacy"

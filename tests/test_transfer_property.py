@@ -22,14 +22,14 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from actions import db
-from actions.dates import today
-from actions.errors import RowErrors
-from actions.models import KIND_CODES, Action, Finding, Inspection, Kind, Status
-from actions.tabular import read_table
+from actions.common.dates import today
+from actions.common.errors import RowErrors
+from actions.common.tabular import read_table
+from actions.domain.models import KIND_CODES, Action, Finding, Inspection, Kind, Status
+from actions.store import db
 from actions.transfer import COLUMNS, export_actions, import_actions
 from tests.conftest import _truncate_all
-from tests.helpers import seed_people
+from tests.support.helpers import seed_people
 from tests.test_transfer import dump
 
 AS_OF = today()
@@ -103,7 +103,7 @@ def seed(engine: Engine, specs: list[dict[str, Any]]) -> None:
     """Actions as other parts of the product write them (ORM), one inspection per label."""
     from sqlmodel import select
 
-    from actions.models import Person
+    from actions.domain.models import Person
     from actions.transfer import midday_london
 
     with Session(engine) as session:

@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from actions.db import session_scope
-from actions.errors import RuleViolation, UserInputError
-from actions.lifecycle import UpdateRequest
-from actions.models import Action, ActionUpdate, AuditRecord, Review, Status
-from actions.updates import post_update, review
-from tests.helpers import seed_action, seed_people
+from actions.common.errors import RuleViolation, UserInputError
+from actions.domain.lifecycle import UpdateRequest
+from actions.domain.models import Action, ActionUpdate, AuditRecord, Review, Status
+from actions.store.db import session_scope
+from actions.tracking.updates import post_update, review
+from tests.support.helpers import seed_action, seed_people
 
 REF = "NOR-2018-AFI-01"
 

@@ -1,4 +1,5 @@
-"""The portal over HTTP (SPEC sections 7 and 11): sessions, CSRF, ownership, reviews, escaping.
+"""The portal over HTTP (docs/lifecycle.md, docs/portal-security.md): sessions, CSRF, ownership,
+reviews, escaping.
 
 Every test drives the real app (FastAPI TestClient) against a real database, on SQLite and on
 PostgreSQL; nothing is mocked.
@@ -23,19 +24,19 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from actions.dates import today
-from actions.db import session_scope
-from actions.history import audit_trail
-from actions.lifecycle import UpdateRequest
-from actions.links import PORTAL_LINK_MAX_AGE, PORTAL_SALT, portal_link, revoke_links
-from actions.models import Action, ActionUpdate, AuditRecord, Person, Status
-from actions.people import get_person
-from actions.settings import reset_settings
-from actions.updates import post_update
+from actions.common.dates import today
+from actions.common.settings import reset_settings
+from actions.domain.lifecycle import UpdateRequest
+from actions.domain.models import Action, ActionUpdate, AuditRecord, Person, Status
+from actions.store.db import session_scope
+from actions.tracking.history import audit_trail
+from actions.tracking.links import PORTAL_LINK_MAX_AGE, PORTAL_SALT, portal_link, revoke_links
+from actions.tracking.people import get_person
+from actions.tracking.updates import post_update
 from actions.web import create_app
 from actions.web.security import MAX_BODY_BYTES, RedactPortalTokens
-from tests.helpers import seed_action, seed_people
-from tests.servers import free_port
+from tests.support.helpers import seed_action, seed_people
+from tests.support.servers import free_port
 
 SECRET = "web-test-secret-0123456789abcdef"
 REF = "NOR-2018-AFI-01"  # owner@
@@ -521,7 +522,7 @@ def test_a_session_cookie_without_a_current_epoch_is_signed_out(app: FastAPI) ->
 
 
 def test_the_app_refuses_to_start_without_a_secret(database_url: str) -> None:
-    from actions.errors import ConfigError
+    from actions.common.errors import ConfigError
 
     with pytest.raises(ConfigError, match="ACTIONS_SECRET_KEY"):
         create_app(database_url)

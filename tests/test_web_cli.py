@@ -13,12 +13,12 @@ import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
-from actions.db import session_scope
-from actions.links import InvalidToken, verify_token
-from actions.settings import reset_settings
-from tests.cli_runner import actions
-from tests.helpers import seed_people
-from tests.servers import PortalProcess, portal_process
+from actions.common.settings import reset_settings
+from actions.store.db import session_scope
+from actions.tracking.links import InvalidToken, verify_token
+from tests.support.cli_runner import actions
+from tests.support.helpers import seed_people
+from tests.support.servers import PortalProcess, portal_process
 
 SECRET = "cli-test-secret-0123456789abcdefgh"
 

@@ -1,4 +1,4 @@
-"""How the CLI runs ingest, chase, escalate and report (SPEC section 5).
+"""How the CLI runs ingest, chase, escalate and report (docs/commands.md).
 
 With a Prefect server configured (``PREFECT_API_URL`` in the environment or in the active
 Prefect profile) each runs as a flow run on it, visible in the UI. Without one they call the
@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from actions.errors import ActionsError
+from actions.common.errors import ActionsError
 
 
 def prefect_server() -> str | None:
@@ -78,7 +78,7 @@ def run_ingest(
 ) -> dict[str, Any]:
     if prefect_server() is None:
         from actions import services
-        from actions.ingest import InspectionMeta
+        from actions.intake.ingest import InspectionMeta
 
         values = {**meta, "addressees": tuple(meta.get("addressees") or ())}
         return services.ingest_report(

@@ -10,9 +10,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from actions import db
-from actions.ingest import InspectionMeta, apply_plan, plan_ingest
-from actions.policy import Policy, load_policy
+from actions.domain.policy import Policy, load_policy
+from actions.intake.ingest import InspectionMeta, apply_plan, plan_ingest
+from actions.store import db
 
 if TYPE_CHECKING:
     from actions.chasing import Plan
@@ -26,7 +26,7 @@ def ingest_report(
     policy: Policy | None = None,
     received_at: datetime | None = None,
 ) -> dict[str, Any]:
-    from actions.tabular import require_file
+    from actions.common.tabular import require_file
 
     require_file(path)
     db.require_schema()
@@ -51,7 +51,7 @@ def plan_messages(
     A dry run computes the same plan and writes nothing.
     """
     from actions.chasing import plan
-    from actions.settings import get_settings
+    from actions.common.settings import get_settings
 
     if not dry_run:  # every message carries a signed link: refuse before writing anything
         get_settings().require_secret_key()
@@ -72,7 +72,7 @@ def chase_or_escalate(
     policy: Policy | None = None,
     run_label: str = "",
 ) -> dict[str, Any]:
-    """Plan, record and deliver; the summary of SPEC section 5 (``--json``)."""
+    """Plan, record and deliver; the summary of docs/commands.md (``--json``)."""
     from actions.messaging.delivery import deliver
 
     policy = policy or load_policy()
@@ -97,7 +97,7 @@ def progress_report(
     title: str | None = None,
 ) -> dict[str, Any]:
     """Write the progress report, the pre-inspection packs that are due, and send the report to
-    managers and the SRO (SPEC section 10). A report narrowed to an inspection or to owners is
+    managers and the SRO (docs/commands.md). A report narrowed to an inspection or to owners is
     neither sent nor accompanied by packs. ``markdown`` in the result is the report as Markdown
     (the flow publishes it as an artifact)."""
     from actions.messaging.delivery import deliver
@@ -135,8 +135,8 @@ def progress_report(
 
 def write_due_packs(out_dir: Path, as_of: date) -> list[dict[str, Any]]:
     """The pre-inspection pack of every inspection whose next inspection is near."""
-    from actions.queries import list_inspections
     from actions.reports import generate_pack, pack_due
+    from actions.tracking.queries import list_inspections
 
     policy = load_policy()
     with db.session_scope() as session:

@@ -1,4 +1,4 @@
-"""Planning reminders and escalations (SPEC section 8) into the outbox.
+"""Planning reminders and escalations (docs/chasing.md) into the outbox.
 
 Streaming, so memory stays flat however many actions there are: the candidate actions arrive
 ordered by recipient (owners, and for level 2 a second stream ordered by manager), each

@@ -12,13 +12,13 @@ from sqlalchemy import and_, false, func, or_, select, type_coerce
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from actions.bulk import among
 from actions.chasing.thresholds import Due, deadline_reminder, escalation, update_request
-from actions.dates import LONDON, london_date
-from actions.gcpause import collect_young
-from actions.models import OPEN_STATUSES, Action, MessageItem, Person
-from actions.policy import Policy
-from actions.types import UTCDateTime
+from actions.common.dates import LONDON, london_date
+from actions.common.gcpause import collect_young
+from actions.domain.models import OPEN_STATUSES, Action, MessageItem, Person
+from actions.domain.policy import Policy
+from actions.domain.types import UTCDateTime
+from actions.store.bulk import among
 
 CHASE = "chase"
 ESCALATE = "escalate"

@@ -15,8 +15,8 @@ from actions.chasing.candidates import ESCALATE, fresh
 from actions.chasing.recording import Writer
 from actions.chasing.routing import Line, Routed, Router, digests, sros
 from actions.chasing.workdays import bank_holiday_name, is_working_day
-from actions.gcpause import paused_gc
-from actions.policy import Policy
+from actions.common.gcpause import paused_gc
+from actions.domain.policy import Policy
 
 #: Refs kept for summaries and tables; counts are always whole.
 LISTED_REFS = 500
@@ -114,7 +114,7 @@ def plan(
     router = Router(result, writer)
     routed: Iterable[Routed] = router.owner_lines(fresh(session, kind, as_of, policy))
     if kind == ESCALATE:
-        # Managers' lines first where keys tie, as the routes list them (SPEC section 8).
+        # Managers' lines first where keys tie, as the routes list them (docs/chasing.md).
         managers = fresh(session, kind, as_of, policy, by_manager=True)
         routed = heapq.merge(router.manager_lines(managers), routed, key=_order)
     held: dict[int, list[Line]] = {}  # the SROs' own lines wait for the lines all SROs share

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import update
 from sqlmodel import Session
 
-from actions import audit
-from actions.bulk import among, bulk_insert, bulk_insert_values, insert_with_ids
 from actions.chasing.candidates import BATCH, CHASE
 from actions.chasing.routing import Line, Recipient
-from actions.models import Action, AuditRecord, Message, MessageItem
-from actions.types import utcnow
+from actions.domain.models import Action, AuditRecord, Message, MessageItem
+from actions.domain.types import utcnow
+from actions.store.bulk import among, bulk_insert, bulk_insert_values, insert_with_ids
+from actions.tracking import audit
 
 if TYPE_CHECKING:
     from actions.chasing.planning import Plan

@@ -1,4 +1,4 @@
-"""Routing (SPEC section 8): who receives each candidate's line, and the lines gathered into one
+"""Routing (docs/chasing.md): who receives each candidate's line, and the lines gathered into one
 digest per recipient as the candidates stream past, ordered by recipient."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from sqlmodel import Session, col
 
 from actions.chasing.candidates import ESCALATE
 from actions.chasing.thresholds import Due
+from actions.domain.models import Person
 from actions.messaging.digest import encode_line
-from actions.models import Person
 
 if TYPE_CHECKING:
     from actions.chasing.planning import Plan
@@ -60,7 +60,7 @@ def sros(session: Session) -> list[Recipient]:
     return [Recipient(r.id, r.email, r.name, r.role) for r in rows]
 
 
-# SPEC section 8: reminders go to the owner; escalations to the owner (level 1), the owner's
+# docs/chasing.md: reminders go to the owner; escalations to the owner (level 1), the owner's
 # manager with the owner copied (level 2), the SROs with the owner copied (level 3). With no
 # active owner, or no active manager at level 2, the SROs receive it instead.
 

@@ -1,4 +1,4 @@
-"""When an action is due a reminder or an escalation (SPEC section 8), as pure rules.
+"""When an action is due a reminder or an escalation (docs/chasing.md), as pure rules.
 
 Thresholds are windows, not exact days: a run that was missed is caught up by the next one. Each
 rule returns the threshold that is due *now* and its dedupe key; the key is what makes a reminder
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from actions.policy import EscalationLevel, Policy
+from actions.domain.policy import EscalationLevel, Policy
 
 
 @dataclass(frozen=True, slots=True)

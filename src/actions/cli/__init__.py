@@ -11,8 +11,8 @@ from typer._click import exceptions as click_exceptions  # typer vendors click
 
 from actions.cli import chasing, core, ops, repeats, report, transfer, web  # noqa: F401
 from actions.cli.app import app, err
-from actions.errors import ActionsError, RowErrors
-from actions.redact import known_secrets, redact
+from actions.common.errors import ActionsError, RowErrors
+from actions.common.redact import known_secrets, redact
 
 __all__ = ["app", "main", "run"]
 

@@ -55,7 +55,7 @@ def emit_json(data: Any) -> None:
 @contextmanager
 def database() -> Iterator[Session]:
     """A unit of work on an initialised database."""
-    from actions import db
+    from actions.store import db
 
     db.require_schema()
     with db.session_scope() as session:

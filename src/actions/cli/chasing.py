@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from actions.cli.app import AsOfOpt, JsonOpt, app, emit_json, err, fitted_table, out
-from actions.dates import as_of_or_today
+from actions.common.dates import as_of_or_today
 
 DryRunOpt = Annotated[
     bool, typer.Option("--dry-run", help="Show the plan; write and send nothing.")

@@ -24,7 +24,7 @@ from actions.cli.app import (
     plain,
     rag_cell,
 )
-from actions.dates import as_of_or_today, parse_date
+from actions.common.dates import as_of_or_today, parse_date
 
 # --------------------------------------------------------------------------- init
 
@@ -32,10 +32,10 @@ from actions.dates import as_of_or_today, parse_date
 @app.command()
 def init(as_json: JsonOpt = False) -> None:
     """Create the database, or migrate it to the newest schema (safe to run again)."""
-    from actions.settings import get_settings
+    from actions.common.settings import get_settings
 
     url = get_settings().database_url
-    from actions import db
+    from actions.store import db
 
     revision = db.migrate()
     if as_json:
@@ -54,7 +54,7 @@ def people_import(
     as_json: JsonOpt = False,
 ) -> None:
     """Create or update people from a file (all-or-nothing)."""
-    from actions.people import import_people
+    from actions.tracking.people import import_people
 
     with database() as session:
         result = import_people(session, file, dry_run=dry_run)
@@ -71,7 +71,7 @@ def people_import(
 @people_app.command("list")
 def people_list(as_json: JsonOpt = False) -> None:
     """List people with their manager, role and channel (never the channel's URLs)."""
-    from actions.people import channel_label, list_people
+    from actions.tracking.people import channel_label, list_people
 
     with database() as session:
         rows = list_people(session)
@@ -108,9 +108,9 @@ def list_actions(
     as_json: JsonOpt = False,
 ) -> None:
     """List actions with owner, deadline, status and RAG."""
-    from actions.lifecycle import parse_status
-    from actions.policy import load_policy
-    from actions.queries import ActionFilter, iter_actions
+    from actions.domain.lifecycle import parse_status
+    from actions.domain.policy import load_policy
+    from actions.tracking.queries import ActionFilter, iter_actions
 
     day = as_of_or_today(as_of)
     filters = ActionFilter(
@@ -142,10 +142,10 @@ def list_actions(
 @app.command()
 def show(ref: str, as_of: AsOfOpt = None, as_json: JsonOpt = False) -> None:
     """Show one action: its finding, deadlines, updates and full history."""
-    from actions.history import audit_trail, deadline_history, update_entries
-    from actions.policy import load_policy
-    from actions.queries import get_action, view_by_id
+    from actions.domain.policy import load_policy
     from actions.repeats.review import chain
+    from actions.tracking.history import audit_trail, deadline_history, update_entries
+    from actions.tracking.queries import get_action, view_by_id
 
     day = as_of_or_today(as_of)
     with database() as session:
@@ -257,8 +257,8 @@ def extract(
     Where the report looks like it holds findings the reader could not place, a warning on
     stderr names the page or line to check.
     """
-    from actions.errors import UserInputError
-    from actions.extract import extract_file
+    from actions.common.errors import UserInputError
+    from actions.intake.extract import extract_file
 
     if fmt not in {"json", "table", "csv"}:
         raise UserInputError(f"--format {fmt!r}: use json, table or csv")
@@ -270,7 +270,7 @@ def extract(
     if fmt == "json":
         emit_json(report.to_json())
     elif fmt == "csv":
-        from actions.extract.tabular import write_findings_csv
+        from actions.intake.extract.tabular import write_findings_csv
 
         inspection = report.title or file.stem.replace("_", " ")
         write_findings_csv(report, inspection, sys.stdout)
@@ -322,10 +322,10 @@ def ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """Create the inspection, its findings and one action per finding (idempotent)."""
-    from actions.errors import UserInputError
+    from actions.common.errors import UserInputError
+    from actions.common.tabular import require_file
     from actions.flows_api import run_ingest
-    from actions.ingest import InspectionMeta
-    from actions.tabular import require_file
+    from actions.intake.ingest import InspectionMeta
 
     if not body.strip():
         raise UserInputError("--body must name the inspected body")
@@ -382,7 +382,8 @@ def _print_ingest(summary: dict[str, Any]) -> None:
 
 
 def _print_repeats(summary: dict[str, Any], prefix: str) -> None:
-    """The next inspection's view (SPEC 7a): raised again, maybe raised again, not raised again."""
+    """The next inspection's view (docs/next-inspection.md): raised again, maybe raised again,
+    not raised again."""
     repeats, maybe = summary.get("repeats", []), summary.get("suggested_repeats", [])
     if repeats:
         out.print(
@@ -428,8 +429,8 @@ def update(
     as_json: JsonOpt = False,
 ) -> None:
     """Record an update; completion, deadline changes and 'not accepted' then await review."""
-    from actions.lifecycle import UpdateRequest, parse_status
-    from actions.updates import post_update
+    from actions.domain.lifecycle import UpdateRequest, parse_status
+    from actions.tracking.updates import post_update
 
     request = UpdateRequest(
         status=parse_status(status) if status else None,
@@ -455,8 +456,8 @@ def review(
     as_json: JsonOpt = False,
 ) -> None:
     """Accept or reject a pending completion, deadline change or 'not accepted'."""
-    from actions.errors import UserInputError
-    from actions.updates import review as review_action
+    from actions.common.errors import UserInputError
+    from actions.tracking.updates import review as review_action
 
     if accept == reject:
         raise UserInputError("give exactly one of --accept or --reject")

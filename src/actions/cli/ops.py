@@ -18,7 +18,7 @@ def demo(
     as_json: JsonOpt = False,
 ) -> None:
     """Run the whole loop on the bundled sample report (embedded SQLite, no setup)."""
-    from actions import demo as demo_run
+    from actions.cli import demo as demo_run
 
     say = (lambda _text: None) if as_json else (lambda text: out.print(f"• {text}", markup=False))
     if not as_json:

@@ -1,4 +1,4 @@
-"""Commands of the next inspection (SPEC section 7a): the repeat links a person decides."""
+"""Commands of the next inspection (docs/next-inspection.md): the repeat links a person decides."""
 
 from __future__ import annotations
 

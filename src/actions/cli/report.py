@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from actions.cli.app import AsOfOpt, JsonOpt, app, emit_json, out
-from actions.dates import as_of_or_today, parse_date
+from actions.common.dates import as_of_or_today, parse_date
 
 ALL_FORMATS = "html,pdf,md,csv,xlsx"
 
@@ -56,12 +56,12 @@ def report(
     as_of: AsOfOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Write the progress report (SPEC section 10) and print where each file is.
+    """Write the progress report (docs/commands.md) and print where each file is.
 
     --statutory writes the draft response to the police and crime commissioner (due 56 days
     after publication) and --pack the pre-inspection pack instead of the progress report.
     """
-    from actions.errors import UserInputError
+    from actions.common.errors import UserInputError
     from actions.flows_api import run_report
     from actions.reports import generate_pack, generate_statutory_response, parse_formats
 
@@ -82,7 +82,7 @@ def report(
         result = generate_pack(out_dir, inspection, day)
         _print_paths(result.paths, result.summary, as_json)
         return
-    # The progress report runs as a Prefect flow run (SPEC section 5); sending it to managers
+    # The progress report runs as a Prefect flow run (docs/commands.md); sending it to managers
     # is the scheduled flow's job, so the command only writes the files.
     written = run_report(
         day,

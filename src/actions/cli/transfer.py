@@ -1,4 +1,4 @@
-"""Commands of the `transfer` area: bulk import and export of actions (SPEC section 6)."""
+"""Commands of the `transfer` area: bulk import and export of actions (docs/files.md)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from actions.cli.app import AsOfOpt, JsonOpt, app, emit_json, err, out
-from actions.dates import as_of_or_today
+from actions.common.dates import as_of_or_today
 
 #: How many refs a dry run names per kind of change before summarising the rest.
 SHOWN_REFS = 10
@@ -56,7 +56,7 @@ def export_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Write every action to a CSV or XLSX file that `actions import` reads back."""
-    from actions.policy import load_policy
+    from actions.domain.policy import load_policy
     from actions.transfer import export_actions
 
     result = export_actions(out_file, fmt, as_of_or_today(as_of), rules=load_policy().rag_rules())

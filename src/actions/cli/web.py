@@ -25,8 +25,8 @@ def web(
     """Run the owner and reviewer portal (needs ACTIONS_SECRET_KEY)."""
     import uvicorn
 
-    from actions import db
-    from actions.settings import get_settings
+    from actions.common.settings import get_settings
+    from actions.store import db
     from actions.web import create_app
     from actions.web.server import server_config
 
@@ -48,9 +48,9 @@ def link(
     as_json: JsonOpt = False,
 ) -> None:
     """Print a person's portal link (or revoke their earlier links)."""
-    from actions.links import PORTAL_LINK_MAX_AGE, portal_link, revoke_links
-    from actions.people import get_person
-    from actions.settings import get_settings
+    from actions.common.settings import get_settings
+    from actions.tracking.links import PORTAL_LINK_MAX_AGE, portal_link, revoke_links
+    from actions.tracking.people import get_person
 
     get_settings().require_secret_key()
     with database() as session:

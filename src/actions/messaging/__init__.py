@@ -1,4 +1,4 @@
-"""Messages out (SPEC section 9): the outbox every message is written to first (``outbox``),
+"""Messages out (docs/delivery.md): the outbox every message is written to first (``outbox``),
 the digest lines and calendar files they carry (``digest``, ``ics``), the channels that send
 them (``transports``: Apprise and pooled SMTP, at the edge), and the deliverers that drain the
 outbox under leases (``delivery``)."""

@@ -20,8 +20,12 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, select, update
 from sqlmodel import Session, col
 
-from actions import db
-from actions.errors import ActionsError
+from actions.common.errors import ActionsError
+from actions.common.redact import known_secrets, redact
+from actions.common.settings import get_settings
+from actions.common.templating import render_email
+from actions.domain.models import Message, Person
+from actions.domain.policy import LEASE_MARGIN_S, DeliveryPolicy, Policy, load_policy
 from actions.messaging import outbox
 from actions.messaging.ics import deadlines_calendar
 from actions.messaging.transports import (
@@ -34,11 +38,7 @@ from actions.messaging.transports import (
     send_with_apprise,
     write_eml,
 )
-from actions.models import Message, Person
-from actions.policy import LEASE_MARGIN_S, DeliveryPolicy, Policy, load_policy
-from actions.redact import known_secrets, redact
-from actions.settings import get_settings
-from actions.templating import render_email
+from actions.store import db
 
 #: Messages per claim. Small, so deliverers share the work evenly to the end: 4 deliverers
 #: draining 2,000 messages ran 3.0x one deliverer with claims of 200, 3.5x with 20 (5 gained
@@ -99,8 +99,8 @@ def render(
     session: Session, message: Message, recipient: _Recipient
 ) -> tuple[str, str, str, list[dict[str, str]]]:
     """Subject, text, HTML and attachments of a planned message."""
-    from actions.links import PORTAL_LINK_MAX_AGE, portal_link
     from actions.messaging.digest import compose
+    from actions.tracking.links import PORTAL_LINK_MAX_AGE, portal_link
 
     payload = dict(message.payload)
     groups = compose(session, payload) if "lines" in payload else []

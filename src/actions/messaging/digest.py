@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from actions.dates import LONDON
-from actions.models import Action, Person
+from actions.common.dates import LONDON
+from actions.domain.models import Action, Person
 
 _MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 COLOURS = {"due": "#b35900", "silent": "#505a5f", "overdue": "#d4351c"}

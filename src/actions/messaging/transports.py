@@ -29,8 +29,8 @@ from email.utils import formataddr, make_msgid
 from pathlib import Path
 from typing import Any
 
-from actions.errors import ActionsError
-from actions.logs import muted
+from actions.common.errors import ActionsError
+from actions.common.logs import muted
 
 #: Seconds one SMTP operation may take (the delivery policy's ``send_timeout_seconds``).
 SMTP_TIMEOUT_S = 20

@@ -1,4 +1,4 @@
-"""The next inspection: which new findings repeat earlier asks (SPEC section 7a).
+"""The next inspection: which new findings repeat earlier asks (docs/next-inspection.md).
 
 ``features`` turns a finding's words into weighted terms, ``matching`` pairs new findings with
 earlier actions by those terms (pure, no database), ``service`` reads the candidates and writes

@@ -1,6 +1,6 @@
 """A person's word on repeat links: confirm a suggestion, dismiss it, add a link the matcher
-missed, or break a wrong one (SPEC section 7a). Only the SRO decides; every decision is audited.
-Also the chain of one action across inspections, for ``show`` and the portal.
+missed, or break a wrong one (docs/next-inspection.md). Only the SRO decides; every decision is
+audited. Also the chain of one action across inspections, for ``show`` and the portal.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from actions import audit
-from actions.errors import RuleViolation
-from actions.models import (
+from actions.common.errors import RuleViolation
+from actions.domain.models import (
     Action,
     AuditRecord,
     Finding,
@@ -24,10 +23,11 @@ from actions.models import (
     Status,
     SuggestionState,
 )
-from actions.people import get_person
-from actions.queries import get_action, local_date
+from actions.domain.types import utcnow
 from actions.repeats.service import ActionChange, link
-from actions.types import utcnow
+from actions.tracking import audit
+from actions.tracking.people import get_person
+from actions.tracking.queries import get_action, local_date
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def _decider(session: Session, by: str) -> Person:
     person = get_person(session, by)
     if person.role != Role.SRO:
         raise RuleViolation(
-            f"{person.email} cannot decide repeat links: only the SRO can (SPEC section 7a)"
+            f"{person.email} cannot decide repeat links: only the SRO can (docs/next-inspection.md)"
         )
     return person
 

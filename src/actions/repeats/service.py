@@ -1,5 +1,5 @@
 """Repeat links in the database: the earlier actions a new report is compared with, and what a
-link changes (SPEC section 7a).
+link changes (docs/next-inspection.md).
 
 A link (``action.repeat_of_id``) carries the owner over and supersedes the earlier action unless
 it was closed (a closed action raised again stays closed and is flagged: its fix did not hold).
@@ -16,8 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from actions import audit
-from actions.models import (
+from actions.domain.models import (
     OPEN_STATUSES,
     Action,
     Finding,
@@ -26,8 +25,9 @@ from actions.models import (
     RepeatSuggestion,
     Status,
 )
+from actions.domain.types import utcnow
 from actions.repeats.matching import Candidate, match
-from actions.types import utcnow
+from actions.tracking import audit
 
 #: How long a closed action stays a candidate: inspection cycles run two to three years, and a
 #: fix that did not hold shows at the next one.

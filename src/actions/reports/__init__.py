@@ -1,4 +1,4 @@
-"""Progress reports, the statutory response and the pre-inspection pack (SPEC section 10).
+"""Progress reports, the statutory response and the pre-inspection pack (docs/commands.md).
 
 Modules: :mod:`~actions.reports.data` reads the database (a fixed number of set-based queries),
 :mod:`~actions.reports.content` computes the figures, :mod:`~actions.reports.burnup` and

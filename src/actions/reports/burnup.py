@@ -20,8 +20,8 @@ from datetime import date, datetime
 from html import escape
 from itertools import accumulate
 
-from actions.models import Status
-from actions.queries import local_date
+from actions.domain.models import Status
+from actions.tracking.queries import local_date
 
 OUT_OF_SCOPE = frozenset({Status.SUPERSEDED.value, Status.NOT_ACCEPTED.value})
 DONE = frozenset({Status.COMPLETED.value, Status.CLOSED.value})

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from actions.models import OPEN_STATUSES, Kind, Status
-from actions.policy import Policy
-from actions.queries import ActionView, local_date
-from actions.rag import RagRules
+from actions.domain.models import OPEN_STATUSES, Kind, Status
+from actions.domain.policy import Policy
+from actions.domain.rag import RagRules
+from actions.domain.types import utcnow
 from actions.reports import burnup
 from actions.reports.data import (
     EarlierInfo,
@@ -23,10 +23,10 @@ from actions.reports.data import (
 )
 from actions.reports.filters import KIND_LABELS, STATUS_LABELS
 from actions.reports.forecast import Forecast, OpenItem, completion_days, forecast
-from actions.types import utcnow
+from actions.tracking.queries import ActionView, local_date
 
 OPEN = frozenset(s.value for s in OPEN_STATUSES)
-#: Shown apart from the RAG counts (SPEC section 7).
+#: Shown apart from the RAG counts (docs/lifecycle.md).
 DONE_ORDER = ("completed", "closed", "superseded", "not_accepted")
 
 
@@ -54,7 +54,7 @@ class OverdueRow:
 
 @dataclass(frozen=True)
 class RaisedAgain:
-    """An action whose finding an earlier inspection already raised (SPEC section 7a)."""
+    """An action whose finding an earlier inspection already raised (docs/next-inspection.md)."""
 
     view: ActionView
     earlier: EarlierInfo

@@ -16,12 +16,26 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from actions.dates import LONDON
-from actions.errors import NotFoundError
-from actions.models import Action, ActionUpdate, AuditRecord, Finding, Inspection, Person, Review
-from actions.policy import Policy
-from actions.queries import ActionFilter, ActionView, inspection_label, iter_actions, local_date
-from actions.redact import redact
+from actions.common.dates import LONDON
+from actions.common.errors import NotFoundError
+from actions.common.redact import redact
+from actions.domain.models import (
+    Action,
+    ActionUpdate,
+    AuditRecord,
+    Finding,
+    Inspection,
+    Person,
+    Review,
+)
+from actions.domain.policy import Policy
+from actions.tracking.queries import (
+    ActionFilter,
+    ActionView,
+    inspection_label,
+    iter_actions,
+    local_date,
+)
 
 #: "Updates since the previous report": the weekly report's previous run, unless told otherwise.
 DEFAULT_PREVIOUS_REPORT_DAYS = 7
@@ -91,7 +105,7 @@ class EvidenceRow:
 
 @dataclass(frozen=True)
 class EarlierInfo:
-    """The earlier action a repeat finding continues (SPEC section 7a)."""
+    """The earlier action a repeat finding continues (docs/next-inspection.md)."""
 
     ref: str
     inspection: str

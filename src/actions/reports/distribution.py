@@ -1,6 +1,6 @@
 """Sending progress reports: each manager gets their people's actions, the SRO everything.
 
-Reports go through the same outbox and channels as reminders (SPEC section 10): one message per
+Reports go through the same outbox and channels as reminders (docs/commands.md): one message per
 recipient per day (dedupe key), the summary in the body and the PDF attached.
 """
 
@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
-from actions import db
-from actions.models import Action, Message, Person
-from actions.types import utcnow
+from actions.domain.models import Action, Message, Person
+from actions.domain.types import utcnow
+from actions.store import db
 
 
 @dataclass

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from actions.dates import LONDON
+from actions.common.dates import LONDON
 
 STATUS_LABELS = {
     "open": "Open",

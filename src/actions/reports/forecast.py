@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from actions.models import Status
+from actions.domain.models import Status
 
 DONE = frozenset({Status.COMPLETED.value, Status.CLOSED.value})
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from actions.policy import Policy
+from actions.domain.policy import Policy
 
 
 def pack_window_opens(next_inspection: date, policy: Policy) -> date:

@@ -11,12 +11,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from actions import db
-from actions.errors import UserInputError
-from actions.policy import Policy, load_policy
+from actions.common.errors import UserInputError
+from actions.domain.policy import Policy, load_policy
 from actions.reports import render
 from actions.reports.content import ReportContent, build
 from actions.reports.data import gather
+from actions.store import db
 
 FORMATS = ("html", "pdf", "md", "csv", "xlsx")
 

@@ -13,8 +13,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from actions.errors import UserInputError
-from actions.models import Kind
+from actions.common.errors import UserInputError
+from actions.domain.models import Kind
 from actions.reports.content import ReportContent
 from actions.reports.data import InspectionInfo
 from actions.reports.filters import kind_label, long_date, status_label

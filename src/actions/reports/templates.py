@@ -1,6 +1,6 @@
 """Finding and loading the report templates (``templates/reports/`` of the repository).
 
-Looked up under the one templates root of :func:`actions.templating.templates_root`
+Looked up under the one templates root of :func:`actions.common.templating.templates_root`
 (``ACTIONS_TEMPLATES_DIR``, the repository's ``templates/``, or the copy inside the wheel); an
 ``ACTIONS_TEMPLATES_DIR`` that holds the report templates directly is accepted too.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from actions.errors import ConfigError
+from actions.common.errors import ConfigError
 
 ENV_VAR = "ACTIONS_TEMPLATES_DIR"
 
@@ -26,7 +26,7 @@ def templates_dir() -> Path:
             if (candidate / "report.html.j2").is_file():
                 return candidate
         raise ConfigError(f"{ENV_VAR}: {root} holds no report templates (report.html.j2)")
-    from actions.templating import templates_root
+    from actions.common.templating import templates_root
 
     try:
         found = templates_root() / "reports"

@@ -1,4 +1,4 @@
-"""Bulk round trip of actions as CSV or XLSX (SPEC sections 6 and 7).
+"""Bulk round trip of actions as CSV or XLSX (docs/files.md, docs/lifecycle.md).
 
 Export (``export.py``) streams one query straight into the file. Import is three steps kept apart
 so each can be reasoned about (and tested) on its own, a module each:
@@ -14,7 +14,7 @@ so each can be reasoned about (and tested) on its own, a module each:
 :func:`import_actions`, here, runs the three in one transaction. The names callers use are
 re-exported here, so ``from actions.transfer import ...`` is the import path.
 
-Rules where SPEC section 6 is silent:
+Rules of the actions file beyond its columns (docs/files.md documents them too):
 
 * Columns: every column but ``rag`` must be present; extra columns are ignored.
 * Cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or
@@ -52,9 +52,9 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from actions import db
-from actions.cells import COLUMNS, REQUIRED_COLUMNS, neutralise, restore
-from actions.errors import ActionsError, RowErrors, UserInputError
+from actions.common.errors import ActionsError, RowErrors, UserInputError
+from actions.domain.cells import COLUMNS, REQUIRED_COLUMNS, neutralise, restore
+from actions.store import db
 from actions.transfer.apply import CHUNK, apply_plan
 from actions.transfer.export import ExportResult, export_actions, export_rows, format_for
 from actions.transfer.inspections import NewInspection, label_key

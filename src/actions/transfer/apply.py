@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session
 
-from actions.bulk import bulk_insert, insert_with_ids
-from actions.models import Action, AuditRecord, Finding, Inspection, Status
+from actions.domain.models import Action, AuditRecord, Finding, Inspection, Status
+from actions.domain.types import utcnow
+from actions.store.bulk import bulk_insert, insert_with_ids
 from actions.transfer.inspections import NewInspection
 from actions.transfer.plan import Change, ImportPlan, NewAction
 from actions.transfer.progress import ProgressHook
 from actions.transfer.snapshot import Snapshot
-from actions.types import utcnow
 
 MAX_BODY = 200
 #: Rows per INSERT/UPDATE batch: bounds memory and keeps statements well under driver limits.

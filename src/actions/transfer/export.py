@@ -17,13 +17,13 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from actions import db
-from actions.cells import COLUMNS, neutralise
-from actions.dates import today
-from actions.errors import ActionsError, UserInputError
-from actions.models import Action, Finding, Inspection, Person
-from actions.queries import inspection_label, local_date
-from actions.rag import Rag, RagRules, rag
+from actions.common.dates import today
+from actions.common.errors import ActionsError, UserInputError
+from actions.domain.cells import COLUMNS, neutralise
+from actions.domain.models import Action, Finding, Inspection, Person
+from actions.domain.rag import Rag, RagRules, rag
+from actions.store import db
+from actions.tracking.queries import inspection_label, local_date
 
 FORMATS = ("csv", "xlsx")
 

@@ -6,7 +6,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from actions.refs import inspection_code
+from actions.domain.refs import inspection_code
 from actions.transfer.snapshot import Snapshot
 
 

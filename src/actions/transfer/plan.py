@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from actions.dates import LONDON
-from actions.models import KIND_CODES, OPEN_STATUSES, Status
-from actions.refs import short_title
+from actions.common.dates import LONDON
+from actions.domain.models import KIND_CODES, OPEN_STATUSES, Status
+from actions.domain.refs import short_title
 from actions.transfer.inspections import Inspections, NewInspection
 from actions.transfer.rows import MAX_TITLE, ParsedRow
 from actions.transfer.snapshot import Existing, Snapshot

@@ -10,13 +10,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from actions.cells import REQUIRED_COLUMNS, restore
-from actions.dates import in_range, range_text, today
-from actions.errors import UserInputError
-from actions.lifecycle import parse_status
-from actions.models import KIND_CODES, Kind
-from actions.people import is_email, normalise_email
-from actions.tabular import Row, read_table
+from actions.common.dates import in_range, range_text, today
+from actions.common.errors import UserInputError
+from actions.common.tabular import Row, read_table
+from actions.domain.cells import REQUIRED_COLUMNS, restore
+from actions.domain.lifecycle import parse_status
+from actions.domain.models import KIND_CODES, Kind
+from actions.tracking.people import is_email, normalise_email
 from actions.transfer.progress import ProgressHook
 
 MAX_REF, MAX_TITLE = 60, 300

@@ -10,8 +10,8 @@ from typing import NamedTuple
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from actions.models import Action, Finding, Inspection, Person
-from actions.queries import inspection_label
+from actions.domain.models import Action, Finding, Inspection, Person
+from actions.tracking.queries import inspection_label
 
 
 class Existing(NamedTuple):

@@ -1,4 +1,4 @@
-"""The owner and reviewer portal (SPEC section 11); see :mod:`actions.web.app`."""
+"""The owner and reviewer portal (docs/portal-security.md); see :mod:`actions.web.app`."""
 
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
-"""The owner and reviewer portal (SPEC section 11): server-rendered pages, no JavaScript needed.
+"""The owner and reviewer portal (docs/portal-security.md): server-rendered pages, no JavaScript.
 
-Every change goes through :func:`actions.updates.post_update` / :func:`actions.updates.review`, so
-the portal enforces exactly the lifecycle rules of the command line and writes the same audit
-trail. The portal is only HTTP: who is asking (session cookie, :mod:`actions.web.signin`), is the
-form genuine (CSRF), is it theirs to change, and what to show. This module builds the app:
-middleware, error pages (:mod:`actions.web.errors`) and routes (:mod:`actions.web.routes`).
+Every change goes through :func:`actions.tracking.updates.post_update` /
+:func:`actions.tracking.updates.review`, so the portal enforces exactly the lifecycle rules of the
+command line and writes the same audit trail. The portal is only HTTP: who is asking (session
+cookie, :mod:`actions.web.signin`), is the form genuine (CSRF), is it theirs to change, and what to
+show. This module builds the app: middleware, error pages (:mod:`actions.web.errors`) and routes
+(:mod:`actions.web.routes`).
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from actions.db import get_engine, session_scope
-from actions.policy import load_policy
-from actions.settings import get_settings
+from actions.common.settings import get_settings
+from actions.domain.policy import load_policy
+from actions.store.db import get_engine, session_scope
 from actions.web.errors import add_error_handlers
 from actions.web.routes import add_routes
 from actions.web.security import (

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from actions.db import DatabaseUnavailable
+from actions.store.db import DatabaseUnavailable
 from actions.web.security import TooManyFailures, too_many_failures_response
 
 if TYPE_CHECKING:

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from actions.dates import parse_date
-from actions.errors import UserInputError
-from actions.lifecycle import (
+from actions.common.dates import parse_date
+from actions.common.errors import UserInputError
+from actions.domain.lifecycle import (
     MAX_NOTE_LENGTH,
     MAX_URL_LENGTH,
     UpdateRequest,
@@ -21,7 +21,7 @@ from actions.lifecycle import (
     validate_evidence_url,
     validate_text,
 )
-from actions.models import Status
+from actions.domain.models import Status
 
 #: What an owner may ask for in the portal (closing and superseding are for reviewers/admins).
 PORTAL_STATUSES = (

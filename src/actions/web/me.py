@@ -1,7 +1,7 @@
 """The signed-in person's page (``/me``) and the owner's updates posted from it.
 
-Every update goes through :func:`actions.updates.post_update`, so the portal enforces exactly
-the lifecycle rules of the command line and writes the same audit trail.
+Every update goes through :func:`actions.tracking.updates.post_update`, so the portal enforces
+exactly the lifecycle rules of the command line and writes the same audit trail.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from actions.dates import today
-from actions.errors import NotFoundError, UserInputError
-from actions.models import Person
-from actions.policy import load_policy
-from actions.queries import get_action
-from actions.updates import post_update
+from actions.common.dates import today
+from actions.common.errors import NotFoundError, UserInputError
+from actions.domain.models import Person
+from actions.domain.policy import load_policy
+from actions.tracking.queries import get_action
+from actions.tracking.updates import post_update
 from actions.web import pages
 from actions.web.errors import Forbidden
 from actions.web.forms import UpdateForm, friendly, to_request

@@ -9,14 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from actions.history import (
-    DeadlineEntry,
-    UpdateEntry,
-    audit_trail,
-    deadline_history,
-    update_entries,
-)
-from actions.models import (
+from actions.domain.models import (
     OPEN_STATUSES,
     Action,
     ActionUpdate,
@@ -26,10 +19,17 @@ from actions.models import (
     Role,
     Status,
 )
-from actions.queries import ActionFilter, ActionView, iter_actions, view_by_id
-from actions.rag import RagRules
+from actions.domain.rag import RagRules
 from actions.repeats.review import SuggestionView, pending_suggestions
-from actions.updates import pending_updates
+from actions.tracking.history import (
+    DeadlineEntry,
+    UpdateEntry,
+    audit_trail,
+    deadline_history,
+    update_entries,
+)
+from actions.tracking.queries import ActionFilter, ActionView, iter_actions, view_by_id
+from actions.tracking.updates import pending_updates
 
 #: Repeat links shown for the SRO to check: the newest, so a long history stays one screen.
 SHOWN_LINKS = 50
@@ -194,7 +194,7 @@ def _owner_ids_by_email(session: Session) -> dict[str, int]:
 
 def may_review(session: Session, person: Person, action: Action) -> bool:
     """The rule ``actions review`` applies too (``updates.may_review``)."""
-    from actions.updates import may_review as rule
+    from actions.tracking.updates import may_review as rule
 
     return rule(session, person, action.owner_id)
 
@@ -202,7 +202,7 @@ def may_review(session: Session, person: Person, action: Action) -> bool:
 def repeats_for_sro(
     session: Session, person: Person
 ) -> tuple[list[SuggestionView], list[LinkView]]:
-    """The SRO's repeat section (SPEC section 7a): suggestions to decide, links to check."""
+    """The SRO's repeat section (docs/next-inspection.md): suggestions to decide, links to check."""
     if person.role != Role.SRO:
         return [], []
     return pending_suggestions(session), recent_links(session)

@@ -1,5 +1,5 @@
-"""The SRO's repeat decisions in the portal (SPEC section 7a): the rules of `actions repeats`,
-through a form. Only the SRO sees the section or may post to it."""
+"""The SRO's repeat decisions in the portal (docs/next-inspection.md): the rules of
+`actions repeats`, through a form. Only the SRO sees the section or may post to it."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from actions.errors import NotFoundError, UserInputError
-from actions.lifecycle import validate_text
-from actions.models import Person, Role
+from actions.common.errors import NotFoundError, UserInputError
+from actions.domain.lifecycle import validate_text
+from actions.domain.models import Person, Role
 from actions.repeats.review import break_link, confirm, dismiss
 from actions.web.errors import Forbidden
 from actions.web.forms import friendly

@@ -1,5 +1,5 @@
 """Reviews from the portal: the owner's manager or the SRO accepts or rejects what awaits review,
-through :func:`actions.updates.review` (the command line's rules and audit trail)."""
+through :func:`actions.tracking.updates.review` (the command line's rules and audit trail)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from actions.errors import NotFoundError, UserInputError
-from actions.models import Person
-from actions.queries import get_action
-from actions.updates import review
+from actions.common.errors import NotFoundError, UserInputError
+from actions.domain.models import Person
+from actions.tracking.queries import get_action
+from actions.tracking.updates import review
 from actions.web import pages
 from actions.web.errors import Forbidden
 from actions.web.forms import friendly, review_fields

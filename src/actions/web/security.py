@@ -27,7 +27,7 @@ from typing import Any
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from actions.links import InvalidToken, read_token, serializer
+from actions.tracking.links import InvalidToken, read_token, serializer
 
 SESSION_SALT = "actions.portal-session.v1"
 #: A portal session lasts a working day; the link can open a new one while it is valid.

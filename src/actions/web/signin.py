@@ -12,11 +12,11 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 from starlette.datastructures import FormData
 
-from actions import audit
-from actions.errors import UserInputError
-from actions.links import InvalidToken, is_revoked, verify_claims
-from actions.models import Person
-from actions.people import get_person
+from actions.common.errors import UserInputError
+from actions.domain.models import Person
+from actions.tracking import audit
+from actions.tracking.links import InvalidToken, is_revoked, verify_claims
+from actions.tracking.people import get_person
 from actions.web.errors import Forbidden
 from actions.web.security import (
     SESSION_MAX_AGE,

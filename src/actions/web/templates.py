@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jinja2
 
-from actions.dates import LONDON
+from actions.common.dates import LONDON
 from actions.web.forms import PORTAL_STATUSES
 
 STATUS_LABELS = {
@@ -29,8 +29,8 @@ RAG_LABELS = {
 
 
 def templates_dir() -> Path:
-    """``web/`` under the one templates root (see :func:`actions.templating.templates_root`)."""
-    from actions.templating import templates_root
+    """``web/`` under the one templates root (:func:`actions.common.templating.templates_root`)."""
+    from actions.common.templating import templates_root
 
     return templates_root() / "web"
 
