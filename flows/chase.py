@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from prefect import flow, get_run_logger, task
+from prefect.events import emit_event
 from prefect.states import Completed, Failed, State
 
 from actions import services
 from actions.chasing import listed_refs
+from actions.results import ChaseResult
 from flows.common import (
+    Outcome,
     as_of_name,
     call_service,
     publish_markdown,
     publish_table,
     resolve_as_of,
-    user_error_state,
 )
 
 
 @task(retries=2, retry_delay_seconds=[10, 60])
-def plan_and_deliver(kind: str, as_of: date, dry_run: bool) -> dict[str, Any]:
+def plan_and_deliver(kind: str, as_of: date, dry_run: bool) -> Outcome[ChaseResult]:
     """One coarse task: the same service as ``actions chase`` in-process (a constant number
     of SQL statements to plan, then delivery of what was planned). Safe to retry: every item
     has a dedupe key and every message is in the outbox before it is sent."""
@@ -32,9 +33,9 @@ def _chase(kind: str, as_of: date | None, dry_run: bool) -> State:
     logger = get_run_logger()
     day = resolve_as_of(as_of)
     outcome = plan_and_deliver(kind, day, dry_run)
-    if "error" in outcome:
-        return user_error_state(outcome)
-    summary: dict[str, Any] = {"delivery": [], **outcome["result"]}
+    summary = outcome.result
+    if summary is None:
+        return outcome.failed_state()
     publish_table(
         f"{kind}-messages", summary["messages"], f"{kind} as of {day}: who gets what (no addresses)"
     )
@@ -59,10 +60,8 @@ def _chase(kind: str, as_of: date | None, dry_run: bool) -> State:
     return Completed(data=summary)
 
 
-def announce(summary: dict[str, Any]) -> None:
+def announce(summary: ChaseResult) -> None:
     """Custom events ops can hang Prefect Automations on (see README, Operations)."""
-    from prefect.events import emit_event
-
     resource = {
         "prefect.resource.id": "inspection-actions.escalation",
         "prefect.resource.name": "inspection actions",
@@ -76,14 +75,14 @@ def announce(summary: dict[str, Any]) -> None:
             emit_event(event=event, resource=resource, payload=payload)
 
 
-def _markdown(kind: str, summary: dict[str, Any]) -> str:
+def _markdown(kind: str, summary: ChaseResult) -> str:
     lines = [f"# {kind.capitalize()} as of {summary['as_of']}", ""]
     if summary.get("not_working_day"):
         lines.append(f"Not a working day ({summary['not_working_day']}): nothing planned.")
         return "\n".join(lines)
     for label in ("planned", "recipients", "items", "sent", "failed", "skipped_duplicate"):
         lines.append(f"- **{label.replace('_', ' ')}**: {summary[label]}")
-    failures = [r for r in summary["delivery"] if r["state"] != "sent"]
+    failures = [r for r in summary.get("delivery", []) if r["state"] != "sent"]
     if failures:
         # Artifacts name people and roles only: a message by its outbox id, not its address.
         lines += ["", "## Not delivered", "", "| message | error | next |", "|---|---|---|"]

@@ -1,16 +1,21 @@
-"""Helpers shared by the flows: run names, as-of dates, artifacts."""
+"""Helpers shared by the flows: run names, as-of dates, artifacts, and how a task reports a
+service's result or user error."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
+from prefect.states import Failed, State
 
 from actions.common.dates import today
-from actions.common.errors import ActionsError
+from actions.common.errors import ActionsError, UserErrorData
+
+R = TypeVar("R")
 
 
 def as_of_name(prefix: str) -> Any:
@@ -32,29 +37,36 @@ def key(text: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
 
 
-def publish_table(name: str, rows: list[dict[str, Any]], description: str) -> None:
-    create_table_artifact(
-        key=key(name), table=rows or [{"result": "nothing to report"}], description=description
-    )
+def publish_table(name: str, rows: Sequence[Mapping[str, Any]], description: str) -> None:
+    table = [dict(row) for row in rows] or [{"result": "nothing to report"}]
+    create_table_artifact(key=key(name), table=table, description=description)
 
 
 def publish_markdown(name: str, markdown: str, description: str) -> None:
     create_markdown_artifact(key=key(name), markdown=markdown, description=description)
 
 
-def call_service(function: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
-    """Run a service; a user error (bad file, unknown person...) becomes data, not a crash.
+@dataclass(frozen=True)
+class Outcome(Generic[R]):
+    """What a flow's task hands back: the service's result, or the user error that stopped it."""
 
-    User errors are not worth retrying and their tracebacks help nobody: the flow ends Failed
-    with the one-line message, which the CLI prints and the Prefect UI shows as the state.
-    """
+    result: R | None = None
+    error: UserErrorData | None = None
+
+    def failed_state(self) -> State:
+        """The flow run's end for a user error: Failed, with the one-line message as its state
+        message (the Prefect UI shows it) and the error as data (the CLI raises it again)."""
+        assert self.error is not None, "only an outcome without a result has failed"
+        return Failed(message=self.error["error"], data=self.error)
+
+
+def call_service(function: Callable[..., R], *args: Any, **kwargs: Any) -> Outcome[R]:
+    """Run a service in a task: a user error (bad file, unknown person...) becomes data, not a
+    crash, because retrying will not help and its traceback helps nobody. A transient one (a
+    dropped database connection) is raised, so the task's retries apply."""
     try:
-        return {"result": function(*args, **kwargs)}
+        return Outcome(result=function(*args, **kwargs))
     except ActionsError as exc:
-        return {"error": str(exc), "exit_code": exc.exit_code}
-
-
-def user_error_state(outcome: dict[str, Any]) -> Any:
-    from prefect.states import Failed
-
-    return Failed(message=outcome["error"], data=outcome)
+        if exc.transient:
+            raise
+        return Outcome(error=exc.as_data())

@@ -2,37 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from prefect import flow, task
 from prefect.states import Completed, Failed, State
 
-from actions.messaging.delivery import deliver
-from flows.common import call_service, publish_table, user_error_state
+from actions import services
+from actions.results import DeliveryResult
+from flows.common import Outcome, call_service, publish_table
 
 
 @task(retries=3, retry_delay_seconds=[30, 120, 600])
-def deliver_messages(message_ids: list[int] | None = None) -> dict[str, Any]:
+def deliver_messages(message_ids: list[int] | None = None) -> Outcome[DeliveryResult]:
     """Send due messages (all, or the given ones) in one task; outcomes are in the database."""
-
-    def delivered() -> dict[str, Any]:
-        report = deliver(only_ids=message_ids)
-        return {**report.summary(), "rows": report.rows}
-
-    outcome = call_service(delivered)
-    if "error" not in outcome:
-        return outcome["result"]
-    if outcome["exit_code"] == 2:  # bad configuration: retrying will not help
-        return outcome
-    raise RuntimeError(outcome["error"])  # e.g. the database is unreachable: worth a retry
+    return call_service(services.deliver_outbox, message_ids)
 
 
 @flow(name="deliver-outbox", flow_run_name="deliver outbox")
 def deliver_outbox() -> State:
     """Send everything due in the outbox, including retries of earlier failures."""
-    report = deliver_messages()
-    if "error" in report:
-        return user_error_state(report)
+    outcome = deliver_messages()
+    report = outcome.result
+    if report is None:
+        return outcome.failed_state()
     rows = [
         {k: r[k] for k in ("recipient", "kind", "subject", "channel", "state", "error")}
         for r in report["rows"]

@@ -1,14 +1,24 @@
-"""The deployments of docs/commands.md, for `actions serve` (prefect.yaml declares the same).
+"""The deployments, as ``prefect.yaml`` declares them, for `actions serve` (docs/commands.md).
 
-A test checks that this list and prefect.yaml agree, so a schedule changed in one place and not
-the other fails CI rather than surprising ops.
+``prefect.yaml`` is the one place they are written: ``prefect deploy --all`` reads it for
+workers, and this module reads it for `actions serve`, so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+import yaml
+
+#: Beside flows/ in a checkout; a wheel carries it inside flows/ (pyproject's force-include).
+DECLARATIONS = (
+    Path(__file__).parents[1] / "prefect.yaml",
+    Path(__file__).with_name("prefect.yaml"),
+)
 TIMEZONE = "Europe/London"
 
 
@@ -20,51 +30,40 @@ class DeploymentSpec:
     description: str = ""
     concurrency_limit: int | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
+    timezone: str = TIMEZONE
 
     def load_flow(self) -> Any:
-        import importlib
-
         module_path, function = self.entrypoint.split(":")
         module = importlib.import_module(module_path.removesuffix(".py").replace("/", "."))
         return getattr(module, function)
 
+    @classmethod
+    def from_yaml(cls, declared: dict[str, Any]) -> DeploymentSpec:
+        schedules = declared.get("schedules") or []
+        zones = {s.get("timezone", TIMEZONE) for s in schedules} or {TIMEZONE}
+        if len(zones) > 1:
+            raise ValueError(f"prefect.yaml: {declared['name']} mixes time zones {sorted(zones)}")
+        limit = declared.get("concurrency_limit")
+        return cls(
+            name=declared["name"],
+            entrypoint=declared["entrypoint"],
+            crons=tuple(s["cron"] for s in schedules),
+            description=" ".join(str(declared.get("description", "")).split()),
+            concurrency_limit=limit.get("limit") if isinstance(limit, dict) else limit,
+            parameters=dict(declared.get("parameters") or {}),
+            timezone=zones.pop(),
+        )
 
-DEPLOYMENTS = (
-    DeploymentSpec(
-        "ingest",
-        "flows/ingest.py:ingest_report",
-        description="Read a report into findings and actions (run on demand).",
-    ),
-    DeploymentSpec(
-        "chase-weekdays",
-        "flows/chase.py:chase_updates",
-        ("0 8 * * 1-5",),
-        "Reminders and update requests, weekdays 08:00.",
-        concurrency_limit=1,
-    ),
-    DeploymentSpec(
-        "escalate-weekdays",
-        "flows/chase.py:escalate_overdue",
-        ("0 9 * * 1-5",),
-        "Escalations of overdue actions, weekdays 09:00.",
-        concurrency_limit=1,
-    ),
-    DeploymentSpec(
-        "deliver-outbox",
-        "flows/deliver.py:deliver_outbox",
-        ("*/15 * * * *",),
-        "Retries of messages that could not be delivered.",
-        concurrency_limit=1,
-    ),
-    DeploymentSpec(
-        "report-weekly-monthly",
-        "flows/report.py:progress_report",
-        ("0 7 * * 1", "0 7 1 * *"),
-        "Progress report Mondays 07:00 and on the 1st of each month; sends it to "
-        "managers and the SRO; produces the pre-inspection pack when due.",
-        concurrency_limit=1,
-    ),
-)
+
+@cache
+def declared_deployments() -> tuple[DeploymentSpec, ...]:
+    path = next((p for p in DECLARATIONS if p.is_file()), None)
+    if path is None:
+        raise FileNotFoundError(
+            "prefect.yaml not found beside flows/ (it declares the deployments)"
+        )
+    declared = yaml.safe_load(path.read_text(encoding="utf-8"))["deployments"]
+    return tuple(DeploymentSpec.from_yaml(d) for d in declared)
 
 
 def runner_deployments() -> list[Any]:
@@ -73,7 +72,7 @@ def runner_deployments() -> list[Any]:
     from prefect.schedules import Cron
 
     built = []
-    for spec in DEPLOYMENTS:
+    for spec in declared_deployments():
         limit = (
             ConcurrencyLimitConfig(
                 limit=spec.concurrency_limit, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE
@@ -85,7 +84,7 @@ def runner_deployments() -> list[Any]:
             spec.load_flow().to_deployment(
                 name=spec.name,
                 description=spec.description,
-                schedules=[Cron(cron, timezone=TIMEZONE) for cron in spec.crons],
+                schedules=[Cron(cron, timezone=spec.timezone) for cron in spec.crons],
                 concurrency_limit=limit,
                 parameters=spec.parameters,
             )

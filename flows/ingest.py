@@ -11,13 +11,14 @@ from prefect.states import Completed, State
 
 from actions import services
 from actions.intake.ingest import InspectionMeta
-from flows.common import call_service, publish_markdown, publish_table, user_error_state
+from actions.results import IngestResult
+from flows.common import Outcome, call_service, publish_markdown, publish_table
 
 
 @task(retries=1, retry_delay_seconds=10)
 def ingest_file(
     path: str, meta: dict[str, Any], dry_run: bool, received_at: datetime | None
-) -> dict[str, Any]:
+) -> Outcome[IngestResult]:
     """Extraction and writing in one task, in one transaction."""
     return call_service(
         services.ingest_report,
@@ -55,9 +56,9 @@ def ingest_report(
         "addressees": list(addressees or []),
     }
     outcome = ingest_file(path, meta, dry_run, received_at)
-    if "error" in outcome:
-        return user_error_state(outcome)
-    summary = outcome["result"]
+    summary = outcome.result
+    if summary is None:
+        return outcome.failed_state()
     rows = [{"ref": ref, "change": "created"} for ref in summary["created"]]
     rows += [{"ref": ref, "change": "superseded"} for ref in summary["superseded"]]
     rows += [

@@ -12,18 +12,19 @@ from prefect.artifacts import create_link_artifact
 from prefect.states import Completed, Failed, State
 
 from actions import services
+from actions.results import ReportResult
 from flows.common import (
+    Outcome,
     as_of_name,
     call_service,
     publish_markdown,
     publish_table,
     resolve_as_of,
-    user_error_state,
 )
 
 
 @task(retries=1, retry_delay_seconds=30)
-def write_and_send(as_of: date, out_dir: str, options: dict[str, Any]) -> dict[str, Any]:
+def write_and_send(as_of: date, out_dir: str, options: dict[str, Any]) -> Outcome[ReportResult]:
     return call_service(services.progress_report, as_of, Path(out_dir), **options)
 
 
@@ -53,10 +54,11 @@ def progress_report(
         "title": title,
     }
     outcome = write_and_send(day, out_dir, options)
-    if "error" in outcome:
-        return user_error_state(outcome)
-    summary = outcome["result"]
-    publish_markdown("progress-report", summary.pop("markdown"), f"progress report as of {day}")
+    summary = outcome.result
+    if summary is None:
+        return outcome.failed_state()
+    markdown = summary.pop("markdown", "")
+    publish_markdown("progress-report", markdown, f"progress report as of {day}")
     for fmt in ("html", "pdf"):
         if fmt in summary["files"]:
             create_link_artifact(

@@ -194,10 +194,10 @@ def deployments(api: httpx.Client) -> dict[str, Any]:
 
 def check_deployed(api: httpx.Client, checkout: Path) -> dict[str, Any]:
     """prefect.yaml's deployments are all there; the chase's runs start in this checkout."""
-    from flows.deployments import DEPLOYMENTS
+    from flows.deployments import declared_deployments
 
     deployed = deployments(api)
-    assert set(deployed) == {spec.name for spec in DEPLOYMENTS}
+    assert set(deployed) == {spec.name for spec in declared_deployments()}
     chase = deployed["chase-weekdays"]
     # No `pull` in prefect.yaml: deploy records the checkout, where the worker's runs start.
     steps = [

@@ -139,28 +139,39 @@ def test_run_names_show_the_as_of_date(world: dict[str, Any], prefect_server: No
     assert run.name == "chase 2027-03-01"
 
 
-def test_deployments_in_code_match_prefect_yaml() -> None:
-    from flows.deployments import DEPLOYMENTS, TIMEZONE
+def test_serve_deploys_what_prefect_yaml_declares() -> None:
+    from flows.deployments import TIMEZONE, declared_deployments
 
+    specs = {spec.name: spec for spec in declared_deployments()}
+    assert list(specs) == [
+        "ingest",
+        "chase-weekdays",
+        "escalate-weekdays",
+        "deliver-outbox",
+        "report-weekly-monthly",
+    ]
+    assert specs["chase-weekdays"].crons == ("0 8 * * 1-5",)
+    assert specs["report-weekly-monthly"].crons == ("0 7 * * 1", "0 7 1 * *")
+    assert specs["ingest"].crons == () and specs["ingest"].concurrency_limit is None
+    assert specs["report-weekly-monthly"].description.startswith("Progress report Mondays 07:00")
     declared = yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]
     by_name = {d["name"]: d for d in declared}
-    assert set(by_name) == {spec.name for spec in DEPLOYMENTS}
-    for spec in DEPLOYMENTS:
+    for spec in specs.values():
         yaml_spec = by_name[spec.name]
         assert yaml_spec["entrypoint"] == spec.entrypoint
         assert yaml_spec["work_pool"]["name"] == "actions"
         assert tuple(s["cron"] for s in yaml_spec["schedules"]) == spec.crons
-        assert all(s["timezone"] == TIMEZONE for s in yaml_spec["schedules"])
+        assert spec.timezone == TIMEZONE
         limit = yaml_spec.get("concurrency_limit")
         assert (limit or {}).get("limit") == spec.concurrency_limit
         spec.load_flow()  # the entrypoint imports
 
 
 def test_runner_deployments_build(prefect_server: None) -> None:
-    from flows.deployments import DEPLOYMENTS, runner_deployments
+    from flows.deployments import declared_deployments, runner_deployments
 
     built = runner_deployments()
-    assert [d.name for d in built] == [spec.name for spec in DEPLOYMENTS]
+    assert [d.name for d in built] == [spec.name for spec in declared_deployments()]
     chase = next(d for d in built if d.name == "chase-weekdays")
     assert chase.schedules and chase.schedules[0].schedule.timezone == "Europe/London"
 

@@ -4,6 +4,9 @@ With a Prefect server configured (``PREFECT_API_URL`` in the environment or in t
 Prefect profile) each runs as a flow run on it, visible in the UI. Without one they call the
 same service functions in this process and never import Prefect: starting Prefect's temporary
 server took 33–42 s per command on this project's machines, for a run history nobody sees.
+Both paths are imported inside the functions that take them (start-up speed: the services load
+SQLAlchemy, the flows Prefect). A flow run hands back what the service returns
+(:mod:`actions.results`), or ends Failed with a user error as data, raised here again.
 """
 
 from __future__ import annotations
@@ -12,9 +15,12 @@ import os
 import tomllib
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from actions.common.errors import ActionsError
+
+if TYPE_CHECKING:
+    from actions.results import ChaseResult, IngestResult, ReportResult
 
 
 def prefect_server() -> str | None:
@@ -40,28 +46,21 @@ def _configure_prefect() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
-class FlowUserError(ActionsError):
-    """A user error reported by a flow run, with the exit code it carries."""
-
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-def _outcome(state: Any) -> dict[str, Any]:
+def _outcome(state: Any) -> Any:
+    """A flow run's result; a user error it ended with is raised again as an ActionsError."""
     result = state.result(raise_on_failure=False)
-    if isinstance(result, dict) and "error" in result and "exit_code" in result:
-        raise FlowUserError(result["error"], result["exit_code"])
-    if isinstance(result, dict):
+    if (error := ActionsError.from_data(result)) is not None:
+        raise error
+    if isinstance(result, dict):  # Completed, or Failed with a summary (messages not delivered)
         return result
-    if isinstance(result, ActionsError):
+    if isinstance(result, ActionsError):  # a transient error that outlasted the task's retries
         raise result
     if isinstance(result, BaseException):
         raise ActionsError(f"the flow run failed: {type(result).__name__}: {result}")
     raise ActionsError(f"the flow run ended {state.name}: {state.message or ''}".strip())
 
 
-def run_chase(kind: str, as_of: date, *, dry_run: bool) -> dict[str, Any]:
+def run_chase(kind: str, as_of: date, *, dry_run: bool) -> ChaseResult:
     if prefect_server() is None:
         from actions import services
 
@@ -75,7 +74,7 @@ def run_chase(kind: str, as_of: date, *, dry_run: bool) -> dict[str, Any]:
 
 def run_ingest(
     path: str, meta: dict[str, Any], *, dry_run: bool, received_at: datetime | None = None
-) -> dict[str, Any]:
+) -> IngestResult:
     if prefect_server() is None:
         from actions import services
         from actions.intake.ingest import InspectionMeta
@@ -93,7 +92,7 @@ def run_ingest(
     return _outcome(state)
 
 
-def run_report(as_of: date, out_dir: str, **options: Any) -> dict[str, Any]:
+def run_report(as_of: date, out_dir: str, **options: Any) -> ReportResult:
     """``options``: formats, inspection, owners, since, title, send (see services)."""
     if prefect_server() is None:
         from actions import services

@@ -1,17 +1,22 @@
 """Use cases: one function per thing a user (CLI, flow, portal) asks the product to do.
 
 Each opens its own unit of work, so callers pass plain values, never sessions (Prefect tasks
-cannot hash a session, and a flow run may happen in another process).
+cannot hash a session, and a flow run may happen in another process). Each returns one of the
+shapes of :mod:`actions.results` and raises :class:`~actions.common.errors.ActionsError` for
+what the user must fix. Delivery and reports are imported inside the functions that use them:
+`actions ingest` must not pay for Apprise or WeasyPrint (start-up speed).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from actions.common.tabular import require_file
 from actions.domain.policy import Policy, load_policy
 from actions.intake.ingest import InspectionMeta, apply_plan, plan_ingest
+from actions.results import ChaseResult, DeliveryResult, IngestResult, ReportResult
 from actions.store import db
 
 if TYPE_CHECKING:
@@ -25,9 +30,7 @@ def ingest_report(
     dry_run: bool = False,
     policy: Policy | None = None,
     received_at: datetime | None = None,
-) -> dict[str, Any]:
-    from actions.common.tabular import require_file
-
+) -> IngestResult:
     require_file(path)
     db.require_schema()
     policy = policy or load_policy()
@@ -35,7 +38,7 @@ def ingest_report(
         plan = plan_ingest(session, path, meta, policy)
         if not dry_run:
             apply_plan(session, plan, at=received_at)
-    return {**plan.summary(), "dry_run": dry_run}
+    return IngestResult(**plan.summary(), dry_run=dry_run)
 
 
 def plan_messages(
@@ -50,7 +53,7 @@ def plan_messages(
 
     A dry run computes the same plan and writes nothing.
     """
-    from actions.chasing import plan
+    from actions.chasing import plan  # lazy: start-up speed (see the module docstring)
     from actions.common.settings import get_settings
 
     if not dry_run:  # every message carries a signed link: refuse before writing anything
@@ -71,18 +74,30 @@ def chase_or_escalate(
     dry_run: bool = False,
     policy: Policy | None = None,
     run_label: str = "",
-) -> dict[str, Any]:
+) -> ChaseResult:
     """Plan, record and deliver; the summary of docs/commands.md (``--json``)."""
-    from actions.messaging.delivery import deliver
+    from actions.messaging.delivery import deliver  # lazy: start-up speed
 
     policy = policy or load_policy()
     result = plan_messages(kind, as_of, dry_run=dry_run, policy=policy, run_label=run_label)
-    summary = {**result.summary(), "sent": 0, "failed": 0, "dry_run": dry_run}
+    summary = ChaseResult(
+        **result.summary(), sent=0, failed=0, dry_run=dry_run, messages=result.table()
+    )
     if not dry_run and result.message_ids:
         report = deliver(only_ids=result.message_ids, policy=policy)
-        summary.update(sent=report.sent, failed=report.failed, delivery=report.rows)
-    summary["messages"] = result.table()
+        summary["sent"], summary["failed"] = report.sent, report.failed
+        summary["delivery"] = report.rows
     return summary
+
+
+def deliver_outbox(message_ids: list[int] | None = None) -> DeliveryResult:
+    """Send what is due in the outbox (all, or the given messages), retries included."""
+    from actions.messaging.delivery import deliver  # lazy: start-up speed
+
+    report = deliver(only_ids=message_ids)
+    return DeliveryResult(
+        sent=report.sent, failed=report.failed, gave_up=report.gave_up, rows=report.rows
+    )
 
 
 def progress_report(
@@ -95,12 +110,12 @@ def progress_report(
     owners: list[str] | None = None,
     since: date | None = None,
     title: str | None = None,
-) -> dict[str, Any]:
+) -> ReportResult:
     """Write the progress report, the pre-inspection packs that are due, and send the report to
     managers and the SRO (docs/commands.md). A report narrowed to an inspection or to owners is
     neither sent nor accompanied by packs. ``markdown`` in the result is the report as Markdown
     (the flow publishes it as an artifact)."""
-    from actions.messaging.delivery import deliver
+    from actions.messaging.delivery import deliver  # lazy: start-up speed
     from actions.reports import distribution, generate_report, parse_formats
 
     output = generate_report(
@@ -112,16 +127,16 @@ def progress_report(
         since=since,
         title=title,
     )
-    summary: dict[str, Any] = {
-        "as_of": as_of.isoformat(),
-        "files": {fmt: str(path) for fmt, path in output.paths.items()},
-        "summary": output.summary,
-        "markdown": output.markdown,
-        "packs": [],
-        "queued": [],
-        "sent": 0,
-        "failed": 0,
-    }
+    summary = ReportResult(
+        as_of=as_of.isoformat(),
+        files={fmt: str(path) for fmt, path in output.paths.items()},
+        summary=output.summary,
+        markdown=output.markdown,
+        packs=[],
+        queued=[],
+        sent=0,
+        failed=0,
+    )
     if inspection is not None or owners is not None:
         return summary
     summary["packs"] = write_due_packs(out_dir, as_of)
@@ -129,13 +144,13 @@ def progress_report(
         summary["queued"] = distribution.queue_reports(as_of, out_dir)
         if summary["queued"]:
             report = deliver()
-            summary.update(sent=report.sent, failed=report.failed)
+            summary["sent"], summary["failed"] = report.sent, report.failed
     return summary
 
 
-def write_due_packs(out_dir: Path, as_of: date) -> list[dict[str, Any]]:
+def write_due_packs(out_dir: Path, as_of: date) -> list[dict[str, str]]:
     """The pre-inspection pack of every inspection whose next inspection is near."""
-    from actions.reports import generate_pack, pack_due
+    from actions.reports import generate_pack, pack_due  # lazy: start-up speed
     from actions.tracking.queries import list_inspections
 
     policy = load_policy()

@@ -7,7 +7,7 @@ import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from sqlmodel import Session
 
@@ -17,6 +17,7 @@ from actions.chasing.routing import Line, Routed, Router, digests, sros
 from actions.chasing.workdays import bank_holiday_name, is_working_day
 from actions.common.gcpause import paused_gc
 from actions.domain.policy import Policy
+from actions.results import MessageRow, PlanSummary
 
 #: Refs kept for summaries and tables; counts are always whole.
 LISTED_REFS = 500
@@ -42,10 +43,10 @@ class Sample(Generic[T]):
         return sorted(self._kept)[: self.limit]  # type: ignore[type-var]
 
 
-def listed_refs(summary: dict[str, Any]) -> str:
+def listed_refs(summary: PlanSummary) -> str:
     """The unroutable refs of a summary as text, saying how many were left out."""
     refs = summary["unroutable"]
-    more = summary.get("unroutable_count", len(refs)) - len(refs)
+    more = summary["unroutable_count"] - len(refs)
     return ", ".join(refs) + (f" and {more} more" if more > 0 else "")
 
 
@@ -66,7 +67,7 @@ class Plan:
     overdue: Sample[str] = field(default_factory=Sample)
     level3: Sample[str] = field(default_factory=Sample)
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> PlanSummary:
         return {
             "as_of": self.as_of.isoformat(),
             "planned": self.planned,
@@ -82,7 +83,7 @@ class Plan:
             "level3_count": self.level3.count,
         }
 
-    def table(self) -> list[dict[str, Any]]:
+    def table(self) -> list[MessageRow]:
         """Who gets what, without any address or secret (for the CLI and Prefect artifacts);
         the first ``TABLE_ROWS`` recipients by name."""
         return [

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from actions.cli.app import AsOfOpt, JsonOpt, app, emit_json, err, fitted_table, out
 from actions.common.dates import as_of_or_today
+from actions.results import ChaseResult
 
 DryRunOpt = Annotated[
     bool, typer.Option("--dry-run", help="Show the plan; write and send nothing.")
@@ -37,7 +38,7 @@ def _run(kind: str, as_of: str | None, dry_run: bool, as_json: bool) -> int:
     return 1 if summary["failed"] else 0
 
 
-def _print_summary(kind: str, summary: dict[str, Any], dry_run: bool) -> None:
+def _print_summary(kind: str, summary: ChaseResult, dry_run: bool) -> None:
     if summary.get("not_working_day"):
         out.print(
             f"{summary['as_of']} is not a working day ({summary['not_working_day']}): "

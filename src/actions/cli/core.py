@@ -25,6 +25,7 @@ from actions.cli.app import (
     rag_cell,
 )
 from actions.common.dates import as_of_or_today, parse_date
+from actions.results import IngestResult
 
 # --------------------------------------------------------------------------- init
 
@@ -347,7 +348,7 @@ def ingest(
     _print_ingest(summary)
 
 
-def _print_ingest(summary: dict[str, Any]) -> None:
+def _print_ingest(summary: IngestResult) -> None:
     if summary["outcome"] == "unchanged":
         out.print(f"{summary['file']}: {summary['note']}", markup=False)
         return
@@ -381,7 +382,7 @@ def _print_ingest(summary: dict[str, Any]) -> None:
         err.print(f"warning: {warning}", markup=False, highlight=False)
 
 
-def _print_repeats(summary: dict[str, Any], prefix: str) -> None:
+def _print_repeats(summary: IngestResult, prefix: str) -> None:
     """The next inspection's view (docs/next-inspection.md): raised again, maybe raised again,
     not raised again."""
     repeats, maybe = summary.get("repeats", []), summary.get("suggested_repeats", [])

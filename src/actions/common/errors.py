@@ -7,11 +7,24 @@ traceback (shown with ``--debug``).
 
 from __future__ import annotations
 
+from typing import TypedDict
+
+
+class UserErrorData(TypedDict):
+    """An :class:`ActionsError` as data: how a flow run hands a user error back to the CLI
+    (a Failed state carrying this, not a traceback: retrying will not help, the message will)."""
+
+    error: str
+    exit_code: int
+
 
 class ActionsError(Exception):
     """Base class for errors the user can fix or should know about."""
 
     exit_code = 1
+    #: The same work may succeed if simply tried again (a dropped database connection):
+    #: Prefect tasks retry these; every other user error ends the flow run at once.
+    transient = False
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -19,6 +32,25 @@ class ActionsError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    def as_data(self) -> UserErrorData:
+        return {"error": self.message, "exit_code": self.exit_code}
+
+    @staticmethod
+    def from_data(data: object) -> ActionsError | None:
+        """The error ``data`` carries, if it is :class:`UserErrorData`; else ``None``."""
+        if not isinstance(data, dict):
+            return None
+        message, exit_code = data.get("error"), data.get("exit_code")
+        if not isinstance(message, str) or not isinstance(exit_code, int):
+            return None
+        error = (
+            UserInputError(message)
+            if exit_code == UserInputError.exit_code
+            else ActionsError(message)
+        )
+        error.exit_code = exit_code
+        return error
 
 
 class UserInputError(ActionsError):

@@ -161,3 +161,4 @@ class DatabaseUnavailable(ActionsError):
         super().__init__(f"cannot use the database at {describe_url(str(engine.url))}: {detail}")
         #: The connection was lost (not a refusal): the same work may succeed on a new one.
         self.disconnected = isinstance(exc, OperationalError) and exc.connection_invalidated
+        self.transient = self.disconnected

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from actions.repeats.service import PlannedRepeat
+from actions.results import IngestSummary, RepeatLink
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class IngestPlan:
     def unassigned(self) -> list[str]:
         return [a.ref for a in self.new_actions if a.owner_email is None]
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> IngestSummary:
         return {
             "file": self.source,
             "sha256": self.sha256,
@@ -87,7 +88,7 @@ class IngestPlan:
     def ref_of(self, finding_index: int) -> str:
         return next(a.ref for a in self.new_actions if a.finding_index == finding_index)
 
-    def _repeat_json(self, repeat: PlannedRepeat) -> dict[str, Any]:
+    def _repeat_json(self, repeat: PlannedRepeat) -> RepeatLink:
         closed = repeat.earlier.closed_on if repeat.raised_again_after_closing else None
         return {
             "ref": self.ref_of(repeat.finding_index),
