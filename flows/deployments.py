@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from prefect import serve as serve_all
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+from prefect.schedules import Cron
 
 #: Beside flows/ in a checkout; a wheel carries it inside flows/ (pyproject's force-include).
 DECLARATIONS = (
@@ -68,9 +71,6 @@ def declared_deployments() -> tuple[DeploymentSpec, ...]:
 
 def runner_deployments() -> list[Any]:
     """The deployments as `prefect.serve` wants them."""
-    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
-    from prefect.schedules import Cron
-
     built = []
     for spec in declared_deployments():
         limit = (
@@ -93,8 +93,6 @@ def runner_deployments() -> list[Any]:
 
 
 def serve() -> None:
-    from prefect import serve as prefect_serve
-
     # Keep schedules active when this process stops: another `actions serve` or a worker may
     # take over; pausing them would silently stop the chasing.
-    prefect_serve(*runner_deployments(), pause_on_shutdown=False)
+    serve_all(*runner_deployments(), pause_on_shutdown=False)

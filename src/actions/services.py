@@ -13,11 +13,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from actions.common.settings import get_settings
 from actions.common.tabular import require_file
 from actions.domain.policy import Policy, load_policy
 from actions.intake.ingest import InspectionMeta, apply_plan, plan_ingest
 from actions.results import ChaseResult, DeliveryResult, IngestResult, ReportResult
 from actions.store import db
+from actions.tracking.queries import list_inspections
 
 if TYPE_CHECKING:
     from actions.chasing import Plan
@@ -54,7 +56,6 @@ def plan_messages(
     A dry run computes the same plan and writes nothing.
     """
     from actions.chasing import plan  # lazy: start-up speed (see the module docstring)
-    from actions.common.settings import get_settings
 
     if not dry_run:  # every message carries a signed link: refuse before writing anything
         get_settings().require_secret_key()
@@ -151,7 +152,6 @@ def progress_report(
 def write_due_packs(out_dir: Path, as_of: date) -> list[dict[str, str]]:
     """The pre-inspection pack of every inspection whose next inspection is near."""
     from actions.reports import generate_pack, pack_due  # lazy: start-up speed
-    from actions.tracking.queries import list_inspections
 
     policy = load_policy()
     with db.session_scope() as session:

@@ -9,7 +9,12 @@ import traceback
 import typer
 from typer._click import exceptions as click_exceptions  # typer vendors click
 
-from actions.cli import chasing, core, ops, repeats, report, transfer, web  # noqa: F401
+# Importing a command module registers its commands; `--help` lists them in this order.
+# isort: off
+from actions.cli import setup, intake, tracking, repeats, chasing, report  # noqa: F401
+from actions.cli import transfer, web, ops  # noqa: F401
+
+# isort: on
 from actions.cli.app import app, err
 from actions.common.errors import ActionsError, RowErrors
 from actions.common.redact import known_secrets, redact

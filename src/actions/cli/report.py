@@ -56,7 +56,7 @@ def report(
     as_of: AsOfOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Write the progress report (docs/commands.md) and print where each file is.
+    """Write the progress report and print where each file is.
 
     --statutory writes the draft response to the police and crime commissioner (due 56 days
     after publication) and --pack the pre-inspection pack instead of the progress report.

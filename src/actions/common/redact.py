@@ -43,6 +43,7 @@ def redact(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
 
 def known_secrets() -> list[str]:
     """Secret values from the settings, for :func:`redact`."""
+    # lazy: the CLI imports this module at start-up; pydantic-settings only when there is an error
     from actions.common.settings import get_settings
 
     try:

@@ -88,7 +88,7 @@ def _read_csv(path: Path) -> tuple[list[str], Iterator[Row]]:
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], Iterator[Row]]:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # lazy: start-up speed (only XLSX files need it)
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)

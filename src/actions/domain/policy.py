@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from actions.common.dates import add_months
 from actions.common.errors import ConfigError
+from actions.common.settings import get_settings
 from actions.domain.assignment import AssignmentRule
 from actions.domain.rag import RagRules
 
@@ -175,8 +176,6 @@ def parse_policy(text: str, source: str) -> Policy:
 
 def load_policy(path: Path | None = None) -> Policy:
     """The policy from ``path``, ``ACTIONS_CONFIG``, ``./actions.toml``, or the defaults."""
-    from actions.common.settings import get_settings
-
     path = path or get_settings().policy_path()
     if path is None:
         return Policy()
