@@ -17,6 +17,7 @@ from actions.messaging.delivery import deliver
 from actions.services import chase_or_escalate
 from actions.store.db import session_scope
 from actions.tracking.updates import post_update, review
+from tests.support.cli_runner import actions
 from tests.support.helpers import seed_action
 from tests.support.servers import HttpSink, SmtpSink
 from tests.support.worlds import DEADLINE, MONDAY
@@ -147,6 +148,31 @@ def test_a_refusing_channel_is_retried_and_does_not_block_others(
     again = deliver()
     assert (again.sent, again.failed) == (1, 0)
     assert http.posts[0]["title"].startswith("1 inspection action needs your update")
+
+
+def test_actions_deliver_sends_what_is_due_and_says_what_failed(
+    world: dict[str, Any], http: HttpSink, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = world["engine"]
+    with session_scope(engine) as session:
+        other = session.exec(select(Person).where(Person.email == "other@force.example")).one()
+        other.notify = http.url()
+        seed_action(session, owner=other, ref="NOR-2018-AFI-04", deadline=DEADLINE)
+    http.status = 500
+    assert run("chase", MONDAY)["failed"] == 1
+    with session_scope(engine) as session:  # the retry is due
+        session.execute(text("UPDATE message SET next_attempt_at = created_at"))
+    refused = actions(capsys, "deliver")
+    assert refused.code == 1
+    assert refused.out.strip() == "outbox: sent 0, failed 1 (of which 0 gave up)"
+    assert "not delivered to other@force.example" in refused.err and "will retry" in refused.err
+    with session_scope(engine) as session:
+        session.execute(text("UPDATE message SET next_attempt_at = created_at"))
+    http.status = 200
+    delivered = actions(capsys, "deliver", "--json")
+    assert (delivered.code, delivered.json()) == (0, {"sent": 1, "failed": 0, "gave_up": 0})
+    assert http.posts[0]["title"].startswith("1 inspection action needs your update")
+    assert actions(capsys, "deliver", "--json").json() == {"sent": 0, "failed": 0, "gave_up": 0}
 
 
 def test_a_channel_that_times_out_gives_up_after_max_attempts(

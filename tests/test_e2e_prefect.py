@@ -314,3 +314,29 @@ def test_cli_with_a_server_runs_flow_runs_and_emits_the_escalation_events(
     assert set(seen) == wanted
     level3 = seen["inspection-actions.escalated.level3"]["payload"]
     assert level3 == {"as_of": AS_OF, "count": 1, "refs": ["NOR-2018-AFI-01"]}
+
+    # `actions deliver` is a flow run too; a user error in one comes back as one line, exit 2.
+    output = run([actions_cli, "deliver", "--json"], env, tmp_path)
+    delivered, _ = json.JSONDecoder().raw_decode(output)
+    assert delivered == {"sent": 0, "failed": 0, "gave_up": 0}, output
+    keyless = {k: v for k, v in env.items() if k != "ACTIONS_SECRET_KEY"}
+    done = subprocess.run(
+        [actions_cli, "chase", "--as-of", AS_OF],
+        cwd=tmp_path,
+        env=keyless,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "error: ACTIONS_SECRET_KEY is not set" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    with httpx.Client(base_url=api_url, timeout=10) as api:
+        runs = api.post("/flow_runs/filter", json={}).json()
+    states = sorted((r["name"], r["state_type"]) for r in runs)
+    assert states == [
+        (f"chase {AS_OF}", "FAILED"),
+        ("deliver outbox", "COMPLETED"),
+        (f"escalate {AS_OF}", "COMPLETED"),
+    ]

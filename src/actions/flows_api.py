@@ -1,4 +1,4 @@
-"""How the CLI runs ingest, chase, escalate and report (docs/commands.md).
+"""How the CLI runs ingest, chase, escalate, report and deliver (docs/commands.md).
 
 With a Prefect server configured (``PREFECT_API_URL`` in the environment or in the active
 Prefect profile) each runs as a flow run on it, visible in the UI. Without one they call the
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from actions.common.errors import ActionsError
 
 if TYPE_CHECKING:
-    from actions.results import ChaseResult, IngestResult, ReportResult
+    from actions.results import ChaseResult, DeliveryResult, IngestResult, ReportResult
 
 
 def prefect_server() -> str | None:
@@ -104,6 +104,17 @@ def run_report(as_of: date, out_dir: str, **options: Any) -> ReportResult:
     from flows.report import progress_report
 
     return _outcome(progress_report(as_of=as_of, out_dir=out_dir, return_state=True, **options))
+
+
+def run_deliver() -> DeliveryResult:
+    if prefect_server() is None:
+        from actions import services
+
+        return services.deliver_outbox()
+    _configure_prefect()
+    from flows.deliver import deliver_outbox
+
+    return _outcome(deliver_outbox(return_state=True))
 
 
 def serve_deployments() -> None:

@@ -1,8 +1,11 @@
-"""Chasing commands: chase and escalate (each delivers what it planned)."""
+"""Chasing commands: chase and escalate (each delivers what it planned), and deliver (the outbox).
+
+Commands import what they use inside their functions (start-up speed: see :mod:`actions.cli.app`).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -56,17 +59,21 @@ def _print_summary(kind: str, summary: ChaseResult, dry_run: bool) -> None:
         f"{summary['recipients']} recipient(s), {sent}, failed {summary['failed']}, "
         f"skipped {summary['skipped_duplicate']} already sent"
     )
-    for row in summary.get("delivery", []):
+    _print_undelivered(summary.get("delivery", []))
+    if summary["unroutable"]:
+        from actions.chasing import listed_refs
+
+        err.print("  no recipient for: " + listed_refs(summary), markup=False)
+
+
+def _print_undelivered(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
         if row["state"] != "sent":
             err.print(
                 f"  not delivered to {row['recipient']}: {row['error']} "
                 f"({'will retry' if row['state'] == 'pending' else 'gave up'})",
                 markup=False,
             )
-    if summary["unroutable"]:
-        from actions.chasing import listed_refs
-
-        err.print("  no recipient for: " + listed_refs(summary), markup=False)
 
 
 @app.command()
@@ -79,3 +86,20 @@ def chase(as_of: AsOfOpt = None, dry_run: DryRunOpt = False, as_json: JsonOpt = 
 def escalate(as_of: AsOfOpt = None, dry_run: DryRunOpt = False, as_json: JsonOpt = False) -> None:
     """Plan and send escalations of overdue actions: owner, then manager, then the SRO."""
     raise typer.Exit(_run("escalate", as_of, dry_run, as_json))
+
+
+@app.command()
+def deliver(as_json: JsonOpt = False) -> None:
+    """Send what is due in the outbox now, retries of earlier failures included."""
+    from actions.flows_api import run_deliver
+
+    result = run_deliver()
+    if as_json:
+        emit_json({k: result[k] for k in ("sent", "failed", "gave_up")})
+    else:
+        out.print(
+            f"outbox: sent {result['sent']}, failed {result['failed']} "
+            f"(of which {result['gave_up']} gave up)"
+        )
+        _print_undelivered(result["rows"])
+    raise typer.Exit(1 if result["failed"] else 0)
