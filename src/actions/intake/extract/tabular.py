@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from actions.domain.cells import COLUMNS, neutralise
+from actions.intake.extract.findings import UNCERTAIN
 from actions.intake.extract.model import ExtractedFinding, ExtractedReport
-from actions.intake.extract.parser import UNCERTAIN
 
 
 def write_findings_csv(report: ExtractedReport, inspection: str, handle: TextIO) -> int:
