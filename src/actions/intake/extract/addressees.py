@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from actions.intake.extract.dates import CALENDAR, NUMBER
+from actions.intake.extract.lines import plain_words
 from actions.intake.extract.model import ExtractedFinding
 
 # An opening deadline or recommendation formula before the subject.
@@ -115,8 +116,7 @@ def _case(name: str) -> str:
 
 def addressee_key(name: str) -> str:
     """How two spellings of a body compare: case, "the", plurals and punctuation aside."""
-    words = re.sub(r"[^\w\s]", " ", name.lower()).split()
-    words = [w for w in words if w not in ("the", "all")]
+    words = [w for w in plain_words(name) if w not in ("the", "all")]
     return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words)
 
 

@@ -97,6 +97,12 @@ def collapse(text: str) -> str:
     return " ".join(text.split())
 
 
+def plain_words(text: str) -> list[str]:
+    """The words of ``text`` in lower case, punctuation read as spaces: how two spellings of
+    the same thing compare."""
+    return re.sub(r"[^\w\s]", " ", text.lower()).split()
+
+
 def prepare_lines(text: str) -> list[Line]:
     """Split report text into classified lines, dropping noise and empty lines."""
     text = _strip_source_line(text.replace("\r\n", "\n").replace("\r", "\n"))
@@ -278,11 +284,12 @@ def _is_table_header(rows: list[str], index: int) -> bool:
     return rows[index].lstrip().startswith("|") and _is_table_rule(nxt)
 
 
+# What reports call their findings (a table column, a note that findings carry over).
+FINDING_NAMES = r"recommendations?|areas?\s+for\s+improvement|afis?|causes?\s+of\s+concern"
 # A tracker's header names the column that holds its findings: "| Ref | Recommendation | Owner |".
 _FINDINGS_COLUMN = re.compile(
     # "Ref Recommendation": a PDF may set the id column's header too close to split off.
-    r"^(?:(?:ref|no|id|number|#)\.?\s+)?"
-    r"(recommendations?|areas?\s+for\s+improvement|afis?|causes?\s+of\s+concern)$",
+    rf"^(?:(?:ref|no|id|number|#)\.?\s+)?({FINDING_NAMES})$",
     re.I,
 )
 

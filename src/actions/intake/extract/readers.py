@@ -74,6 +74,7 @@ def decode_text(data: bytes, path: Path) -> str:
         return _reject_binary(data.decode("utf-8-sig"), path)
     except UnicodeDecodeError:
         pass
+    # lazy: start-up speed (see actions/cli/__init__.py)
     import charset_normalizer
 
     best = charset_normalizer.from_bytes(data).best()
@@ -131,6 +132,7 @@ _BLOCK = frozenset(
 
 
 def read_html(data: bytes, path: Path) -> str:
+    # lazy: start-up speed (see actions/cli/__init__.py)
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(data, "lxml")
@@ -142,6 +144,7 @@ def read_html(data: bytes, path: Path) -> str:
 
 
 def _walk_html(node: Any, out: list[str]) -> None:
+    # lazy: start-up speed (see actions/cli/__init__.py)
     from bs4 import NavigableString
     from bs4.element import PreformattedString
 
@@ -195,6 +198,7 @@ def _table_row(cells: Iterable[str]) -> str:
 
 # -- PDF ----------------------------------------------------------------------------------------
 def read_pdf(data: bytes, path: Path) -> str:
+    # lazy: start-up speed (see actions/cli/__init__.py): the pdf package loads pypdfium2
     from actions.intake.extract.pdf import read_pdf as read_pdf_layout
 
     return read_pdf_layout(data, path)
@@ -202,6 +206,7 @@ def read_pdf(data: bytes, path: Path) -> str:
 
 # -- DOCX ---------------------------------------------------------------------------------------
 def read_docx(data: bytes, path: Path) -> str:
+    # lazy: start-up speed (see actions/cli/__init__.py)
     import docx
     from docx.opc.exceptions import PackageNotFoundError
     from lxml import etree
@@ -228,6 +233,7 @@ def read_docx(data: bytes, path: Path) -> str:
 
 
 def _docx_lines(document: Any) -> list[str]:
+    # lazy: start-up speed (see actions/cli/__init__.py)
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 

@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from actions.domain.cells import COLUMNS, neutralise
+from actions.domain.refs import short_title
+from actions.intake.extract.findings import UNCERTAIN
 from actions.intake.extract.model import ExtractedFinding, ExtractedReport
-from actions.intake.extract.parser import UNCERTAIN
 
 
 def write_findings_csv(report: ExtractedReport, inspection: str, handle: TextIO) -> int:
@@ -28,8 +29,6 @@ def write_findings_csv(report: ExtractedReport, inspection: str, handle: TextIO)
 
 
 def finding_rows(report: ExtractedReport, inspection: str) -> Iterator[list[str]]:
-    from actions.domain.refs import short_title
-
     for finding in report.findings:
         text = _full_text(finding)
         yield [

@@ -22,6 +22,7 @@ from actions.domain.assignment import Assigner
 from actions.domain.models import OPEN_STATUSES, Action, AuditRecord, Finding, Inspection, Person
 from actions.domain.policy import Policy
 from actions.domain.refs import action_ref, inspection_code, short_title
+from actions.intake.extract import extract_file
 from actions.intake.extract.addressees import addressee_counts, select_addressed
 from actions.intake.ingest.model import IngestPlan, InspectionMeta, PlannedAction
 from actions.repeats.service import body_key, earlier_actions, not_raised_again, plan_repeats
@@ -48,8 +49,6 @@ def _year(meta: InspectionMeta, programme: str) -> int | None:
 
 
 def plan_ingest(session: Session, path: Path, meta: InspectionMeta, policy: Policy) -> IngestPlan:
-    from actions.intake.extract import extract_file
-
     sha = sha256_of(path)
     if (known := _already_ingested(session, path, sha)) is not None:
         return known

@@ -29,6 +29,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as raw
+
 from actions.common.errors import UserInputError
 from actions.intake.extract.pdf.glyphs import load_lines
 from actions.intake.extract.pdf.layout import PAGE_BREAK, layout_text
@@ -54,9 +57,6 @@ def read_pdf(data: bytes, path: Path) -> str:
 
 
 def _has_images(data: bytes) -> bool:
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as raw
-
     document = pdfium.PdfDocument(data)
     try:
         return any(

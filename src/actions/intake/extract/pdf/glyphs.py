@@ -12,14 +12,15 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as raw
+
 from actions.common.errors import UserInputError
 from actions.intake.extract.pdf.model import MARKER, NUMBER_MARKER, PdfLine, bullet, starts_item
 
 
 def load_lines(data: bytes, path: Path) -> list[list[PdfLine]]:
     """Every page's text lines, in PDFium's order."""
-    import pypdfium2 as pdfium
-
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -41,8 +42,6 @@ def load_lines(data: bytes, path: Path) -> list[list[PdfLine]]:
 
 
 def _page_lines(page: Any, number: int) -> list[PdfLine]:
-    import pypdfium2.raw as raw
-
     width, height = page.get_size()
     textpage = page.get_textpage()
     try:
@@ -53,7 +52,7 @@ def _page_lines(page: Any, number: int) -> list[PdfLine]:
         lines: list[PdfLine] = []
         offset = 0
         for row in text.split("\r\n"):
-            for line in _lines(textpage, raw, text, offset, len(row)):
+            for line in _lines(textpage, text, offset, len(row)):
                 line.page, line.page_height, line.page_width = number, height, width
                 line.top, line.end_top = height - line.top, height - line.end_top
                 lines.append(line)
@@ -64,7 +63,7 @@ def _page_lines(page: Any, number: int) -> list[PdfLine]:
         page.close()
 
 
-def _lines(textpage: Any, raw: Any, text: str, start: int, length: int) -> list[PdfLine]:
+def _lines(textpage: Any, text: str, start: int, length: int) -> list[PdfLine]:
     """A PDFium line, less the list markers that belong elsewhere.
 
     Some producers draw list markers (bullets, "3.") apart from their items, after the page's
@@ -80,7 +79,7 @@ def _lines(textpage: Any, raw: Any, text: str, start: int, length: int) -> list[
     while lead < len(tokens) and _marker_token(text, tokens[lead]):
         lead += 1
     if lead == 0:
-        return _fragments(textpage, raw, text, visible)
+        return _fragments(textpage, text, visible)
     if lead == len(tokens):
         return [_marker_line(textpage, text, token) for token in tokens]
     first = tokens[lead][0]
@@ -93,7 +92,7 @@ def _lines(textpage: Any, raw: Any, text: str, start: int, length: int) -> list[
     ]
     apart = [_marker_line(textpage, text, token) for token in tokens[:lead] if token not in own]
     rest = [i for token in own[-1:] + tokens[lead:] for i in token]
-    return apart + _fragments(textpage, raw, text, rest)
+    return apart + _fragments(textpage, text, rest)
 
 
 def _tokens(text: str, visible: list[int]) -> list[list[int]]:
@@ -144,7 +143,7 @@ def _attach_markers(lines: list[PdfLine]) -> list[PdfLine]:
     return text_lines
 
 
-def _fragments(textpage: Any, raw: Any, text: str, visible: list[int]) -> list[PdfLine]:
+def _fragments(textpage: Any, text: str, visible: list[int]) -> list[PdfLine]:
     """A line split where the page leaves a wide gap: table cells, or two columns that PDFium
     read as one line. Each fragment is a line; fragments of one line share a ``row``."""
     box = textpage.get_charbox
@@ -170,7 +169,7 @@ def _fragments(textpage: Any, raw: Any, text: str, visible: list[int]) -> list[P
         if gaps.get(index, 0.0) > wide:
             runs.append([])
         runs[-1].append(index)
-    lines = [line for run in runs if (line := _line(textpage, raw, text, run))]
+    lines = [line for run in runs if (line := _line(textpage, text, run))]
     if len(lines) > 1:
         row = id(lines[0])
         for line in lines:
@@ -178,14 +177,14 @@ def _fragments(textpage: Any, raw: Any, text: str, visible: list[int]) -> list[P
     return lines
 
 
-def _line(textpage: Any, raw: Any, text: str, visible: list[int]) -> PdfLine | None:
+def _line(textpage: Any, text: str, visible: list[int]) -> PdfLine | None:
     handle = textpage.raw
     letters = [i for i in visible if text[i].isalpha()] or visible
     step = max(1, len(letters) // 6)
     sample = letters[::step][:6]
     sizes = [raw.FPDFText_GetFontSize(handle, i) for i in sample]
     size = statistics.median(sizes)
-    bold = all(_is_bold(raw, handle, i) for i in sample) and any(text[i].isalpha() for i in sample)
+    bold = all(_is_bold(handle, i) for i in sample) and any(text[i].isalpha() for i in sample)
     end = visible[-1]
     # A footnote marker: small digits right after the last word ("improve?¹" → "improve?").
     while (
@@ -217,7 +216,7 @@ def _spaced(text: str, visible: list[int], end: int) -> str:
     return "".join(out)
 
 
-def _is_bold(raw: Any, handle: Any, index: int) -> bool:
+def _is_bold(handle: Any, index: int) -> bool:
     # The weight comes from the font descriptor, which some producers leave at 400 for a bold
     # face (WeasyPrint): the font's name settles it then.
     if raw.FPDFText_GetFontWeight(handle, index) >= 600:

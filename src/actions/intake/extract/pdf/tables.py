@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from actions.intake.extract.pdf.model import PdfLine
+from actions.intake.extract.pdf.model import PdfLine
 
 _SLACK = 4.0  # points of misalignment tolerated between a cell and its column
 
