@@ -9,7 +9,6 @@ PostgreSQL, no native enum types to migrate).
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -25,53 +24,27 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from actions.domain.types import UTCDateTime, utcnow
+from actions.domain.vocabulary import (  # re-exported: callers import the words with the tables
+    KIND_CODES,
+    OPEN_STATUSES,
+    Decision,
+    Kind,
+    MessageState,
+    Role,
+    Status,
+    SuggestionState,
+)
 
-
-class Kind(StrEnum):
-    AREA_FOR_IMPROVEMENT = "area_for_improvement"
-    CAUSE_OF_CONCERN = "cause_of_concern"
-    RECOMMENDATION = "recommendation"
-
-    @property
-    def code(self) -> str:
-        return KIND_CODES[self]
-
-
-KIND_CODES = {
-    Kind.AREA_FOR_IMPROVEMENT: "AFI",
-    Kind.CAUSE_OF_CONCERN: "COC",
-    Kind.RECOMMENDATION: "REC",
-}
-
-
-class Status(StrEnum):
-    OPEN = "open"
-    IN_PROGRESS = "in_progress"
-    BLOCKED = "blocked"
-    COMPLETED = "completed"  # awaiting review
-    CLOSED = "closed"
-    SUPERSEDED = "superseded"
-    NOT_ACCEPTED = "not_accepted"
-
-
-OPEN_STATUSES = frozenset({Status.OPEN, Status.IN_PROGRESS, Status.BLOCKED})
-
-
-class Role(StrEnum):
-    MEMBER = ""
-    SRO = "sro"
-
-
-class Decision(StrEnum):
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-
-
-class MessageState(StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"  # gave up after the last attempt
+__all__ = [
+    "KIND_CODES",
+    "OPEN_STATUSES",
+    "Decision",
+    "Kind",
+    "MessageState",
+    "Role",
+    "Status",
+    "SuggestionState",
+]
 
 
 def _in(values: Any) -> str:
@@ -179,12 +152,6 @@ class Action(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # type: ignore[call-overload]
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # type: ignore[call-overload]
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # type: ignore[call-overload]
-
-
-class SuggestionState(StrEnum):
-    PENDING = "pending"
-    CONFIRMED = "confirmed"
-    DISMISSED = "dismissed"
 
 
 class RepeatSuggestion(SQLModel, table=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from actions.domain.models import KIND_CODES, Kind
+from actions.domain.vocabulary import KIND_CODES, Kind
 
 
 def body_code(body: str) -> str:
