@@ -11,7 +11,10 @@ Three sets, scored in one table each:
 * **real PDFs** (tests/fixtures/pdf): 18 published Ofsted reports (2013–2026, four frameworks),
   format ``real-pdf``; their expected findings were written by reading the reports;
 * **held-out batch 3** (tests/fixtures/heldout3): synthetic reports as pdftotext gives them (one
-  printed line a line), scored as text.
+  printed line a line), scored as text;
+* **held-out batch 4** (tests/fixtures/heldout4): synthetic reports in native Word, HTML and PDF
+  structure (drawn numbering, boxes, tables, contents, glossaries, footnotes, margin numbers),
+  each scored in its own format.
 
 Matching rule: an expected finding counts as found when the reader returns a finding of the same
 kind whose text is equal after normalisation: Unicode NFKD, lower case, every run of
@@ -43,6 +46,8 @@ from tests.test_extract_heldout import (
     PRINTED_LINES,
     heldout_expected,
     heldout_names,
+    native_expected,
+    native_files,
     printed_line_expected,
     printed_line_names,
     write_heldout,
@@ -156,6 +161,14 @@ def score_printed_lines() -> bool:
     return table.close()
 
 
+def score_native() -> bool:
+    table = Table("held-out batch 4 (tests/fixtures/heldout4: Word, HTML and PDF as published)")
+    for path in native_files():
+        found = [f.to_json() for f in extract_file(path).findings]
+        table.add(path.stem, path.suffix.lstrip("."), native_expected(path), found)
+    return table.close()
+
+
 def main() -> int:
     ok = score_real_pdfs()
     ok = score_generated("corpus (tests/fixtures)", fixture_names(), expected, write_format) and ok
@@ -169,6 +182,7 @@ def main() -> int:
         and ok
     )
     ok = score_printed_lines() and ok
+    ok = score_native() and ok
     print("ALL PASS" if ok else "SOME FAIL")
     return 0 if ok else 1
 

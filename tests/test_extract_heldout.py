@@ -115,3 +115,34 @@ def test_printed_line_reports_read_as_text(tmp_path: Path) -> None:
         n_want, n_found, hits = n_want + len(want), n_found + len(found), hits + matched
     assert len(printed_line_names()) >= 8
     assert hits / n_want >= FLOOR and hits / max(n_found, 1) >= FLOOR, (hits, n_want, n_found)
+
+
+# -- batch 4: native structure (Word numbering and tables, GOV.UK-style HTML, typeset PDFs) -----
+NATIVE = Path(__file__).parent / "fixtures" / "heldout4"
+NATIVE_SUFFIXES = (".docx", ".html", ".pdf")
+
+
+def native_files() -> list[Path]:
+    return sorted(p for p in NATIVE.iterdir() if p.suffix in NATIVE_SUFFIXES)
+
+
+def native_expected(path: Path) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = json.loads(
+        (NATIVE / f"{path.stem}.expected.json").read_text(encoding="utf-8")
+    )
+    return data
+
+
+def test_native_documents_keep_their_structure() -> None:
+    """Numbers Word draws (not in the text), a shaded one-cell box, tracker tables whose rows wrap
+    over several PDF lines, contents lists, glossaries, footnotes, paragraph numbers set in the
+    margin: what a text export loses, read from the file itself."""
+    n_want = n_found = hits = 0
+    for path in native_files():
+        want = native_expected(path)
+        found = [f.to_json() for f in extract_file(path).findings]
+        matched = match_count(want, found)
+        assert matched / len(want) >= FLOOR - 0.2, path.name
+        n_want, n_found, hits = n_want + len(want), n_found + len(found), hits + matched
+    assert len(native_files()) >= 10
+    assert hits / n_want >= FLOOR and hits / max(n_found, 1) >= FLOOR, (hits, n_want, n_found)

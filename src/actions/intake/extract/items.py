@@ -52,6 +52,11 @@ class ItemAssembler(SectionTracker):
             self._open(Section(section.resume, marked=True))
             section = self.section
             assert section is not None
+        if self._next_concern(line, section):
+            # "2." after the bulleted recommendations of concern "1.": the next concern.
+            self._open(Section("cause_of_concern", marked=True))
+            section = self.section
+            assert section is not None
         if self._interrupts(line, section, last):
             return
         self._place(line, section)
@@ -64,6 +69,15 @@ class ItemAssembler(SectionTracker):
             _append(last, line.text)
             return True
         return False
+
+    def _next_concern(self, line: Line, section: Section) -> bool:
+        coc = self.coc
+        if section.kind != "recommendation" or coc is None or line.marker is None:
+            return False
+        if line.marker != coc.marker or any(i.marker == line.marker for i in section.items):
+            return False
+        numbers = (coc.reference or "", line.reference or "")
+        return all(n.isdigit() for n in numbers) and int(numbers[1]) == int(numbers[0]) + 1
 
     def _describes_list(self, line: Line, section: Section, last: Item | None) -> bool:
         """An aside, "there are none", a deadline group or a lead-in: noted, not an item."""
@@ -110,6 +124,8 @@ class ItemAssembler(SectionTracker):
             self.pending_ref = None
             section.marked = True
             self._new_item(line.text, ref, line.marker or "number")
+            if line.due:  # a tracker's timescale column
+                self.items[-1].due_group = line.due
         elif section.single and section.items:
             self._end_list()
         elif not section.items and item_like(line.text):

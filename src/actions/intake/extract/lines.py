@@ -11,6 +11,9 @@ import itertools
 import math
 import re
 from dataclasses import dataclass, replace
+from datetime import date
+
+from actions.intake.extract.dates import deadline_group
 
 # Register pages wrap their status history in forum-like markup; "[comment]" bodies span lines
 # and a truncated page may leave one open.
@@ -86,6 +89,8 @@ class Line:
     heading: int | None = None  # a typographic heading's level (1 = top), from "## text"
     page: int | None = None  # the PDF page the line stands on
     lineno: int = 0  # the line of the reader's text it came from (1-based)
+    #: A tracker row's deadline from a column of its own ("Timescale: By 31 March 2025").
+    due: tuple[date | None, str] | None = None
 
     @property
     def where(self) -> str:
@@ -107,7 +112,8 @@ def prepare_lines(text: str) -> list[Line]:
     """Split report text into classified lines, dropping noise and empty lines."""
     text = _strip_source_line(text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _replace_status_markup(text)
-    raw = _drop_repeated_heads(_drop_running_heads(text.split("\n")))
+    rows = _drop_sections_without_findings(_drop_contents(_join_wrapped_rows(text.split("\n"))))
+    raw = _drop_repeated_heads(_drop_running_heads(rows))
     paged = "\f" in text
     page = 1
     lines: list[Line] = []
@@ -274,6 +280,110 @@ def _split_inline_bullets(row: str) -> list[str]:
     return [pieces[0]] + ["• " + piece for piece in pieces[1:] if piece.strip()]
 
 
+_CONTENTS = re.compile(
+    r"^(?:#{1,6}\s+)?(?:(?:table\s+of\s+)?contents|on\s+this\s+page|in\s+this\s+report)\s*:?$", re.I
+)
+_PAGE_REF = re.compile(r"(?:\s*\.{2,})?\s*\d{1,3}$")  # "Overall summary ..... 2"
+
+
+def _drop_contents(rows: list[str]) -> list[str]:
+    """A contents list names the report's headings ("2. Causes of concern"): blanked, so they
+    open no list of findings. It ends at the first heading, table or sentence. Only where the
+    reader marked headings (HTML, Word, PDF): in plain text nothing marks where it ends."""
+    if not any(_HEADING_MARK.match(row) for row in rows):
+        return rows
+    rows = list(rows)
+    n = 0
+    while n < len(rows):
+        n += 1
+        if not _CONTENTS.match(rows[n - 1].strip()):
+            continue
+        while n < len(rows) and _contents_entry(rows[n]):
+            rows[n] = "\f" * rows[n].count("\f")  # page breaks still count pages
+            n += 1
+    return rows
+
+
+_NOT_FINDINGS = re.compile(
+    # A glossary defines the words ("Recommendation: what we think the prison should do").
+    r"^#{1,6}\s+(?:(?:appendix|annex)\s+\S+\s*[:.–-]?\s+)?(?:glossary|definitions|key\s+terms"
+    r"|terms\s+used|abbreviations)\b"
+    # Progress on an earlier report's findings ("Actions completed from previous inspections",
+    # "Progress on recommendations from the last inspection"): old findings, not new ones.
+    r"|^#{1,6}\s+(?=.*\b(?:progress|completed|closed|achieved)\b)(?=.*\b(?:(?:previous|last|earlier"
+    r"|prior)\s+(?:inspections?|reports?|visits?|areas|recommendations|causes)|since\s+(?:our|the)"
+    r"\s+last)\b)",
+    re.I,
+)
+
+
+def _drop_sections_without_findings(rows: list[str]) -> list[str]:
+    """Sections that hold no new findings (a glossary, progress on the last inspection's
+    findings) are blanked to the next heading. Only where the reader marked headings (HTML,
+    Word, PDF), so plain text, whose headings are not marked, never loses more than those."""
+    rows = list(rows)
+    inside = False
+    for n, row in enumerate(rows):
+        if row.lstrip().startswith("#"):
+            inside = bool(_NOT_FINDINGS.match(row.strip()))
+        elif inside:
+            rows[n] = "\f" * row.count("\f")
+    return rows
+
+
+def _contents_entry(row: str) -> bool:
+    text = row.replace("\f", "").strip()
+    if not text:
+        return True
+    if text.startswith(("#", "|")):
+        return False
+    text = _PAGE_REF.sub("", parse_marker(text).text).strip()
+    return len(text.split()) <= 30 and not text.endswith((".", ";", ":", "!", ","))
+
+
+def _cells(row: str) -> list[str] | None:
+    if not row.lstrip().startswith("|") or _is_table_rule(row):
+        return None
+    return [collapse(cell) for cell in row.strip().strip("|").split("|")]
+
+
+def _join_wrapped_rows(rows: list[str]) -> list[str]:
+    """A table cell that wraps in a PDF gives a row of its own: "|  | suspicion of a … |" under
+    "| 1 | By 31 March 2025, chief constables should … arrested on |". Such a row is joined to the
+    row above (and blanked, so line numbers stay true)."""
+    rows = list(rows)
+    above = None  # index of the last row that took text, and its cells
+    for n, row in enumerate(rows):
+        cells = _cells(row)
+        if cells is None:
+            above = None if row.strip() else above
+            continue
+        if above is not None and _continues_row(above[1], cells):
+            joined = [collapse(f"{a} {b}") for a, b in zip(above[1], cells, strict=True)]
+            rows[above[0]] = "| " + " | ".join(joined) + " |"
+            rows[n] = ""
+            above = (above[0], joined)
+        else:
+            above = (n, cells)
+    return rows
+
+
+def _continues_row(above: list[str], cells: list[str]) -> bool:
+    """A wrapped row leaves a cell empty that the row above filled (its number, its status), and
+    each text it has carries on a cell above: it starts in lower case, or that cell stopped
+    without punctuation. A row whose first cell is an id or a capitalised text is a new row."""
+    if len(above) != len(cells) or not any(cells):
+        return False
+    if not any(a and not c for a, c in zip(above, cells, strict=True)):
+        return False
+    if cells[0] and not cells[0][:1].islower():
+        return False
+    return all(
+        not c or (a and (c[:1].islower() or not a.endswith((".", "!", "?", ":", ";"))))
+        for a, c in zip(above, cells, strict=True)
+    )
+
+
 def _is_table_rule(row: str) -> bool:
     return bool(re.fullmatch(r"\s*\|?[\s:|-]*-{3,}[\s:|-]*\|?\s*", row))
 
@@ -297,7 +407,12 @@ _FINDINGS_COLUMN = re.compile(
 def _findings_column(row: str) -> list[Line]:
     """The findings column's name as a heading line, so the rows below read as its items."""
     cells = [collapse(cell) for cell in row.strip().strip("|").split("|")]
-    return [Line(m[1]) for cell in cells if (m := _FINDINGS_COLUMN.match(cell))][:1]
+    names = [m[1] for cell in cells if (m := _FINDINGS_COLUMN.match(cell))]
+    # "| AFI | Area for improvement | Owner |": the spelled-out name is the text column's.
+    return [Line(max(names, key=len))] if names else []
+
+
+_ROW_ID = re.compile(r"[A-Z]{0,3}\s?\d{1,4}|[A-Z]{0,3}\d{1,2}\.\d{1,3}")  # 7, R1, AFI 3, 2.14
 
 
 def _table_row(row: str) -> Line | None:
@@ -307,10 +422,13 @@ def _table_row(row: str) -> Line | None:
     if not cells:
         return None
     text = max(cells, key=len)
-    ref = next((c for c in cells if c != text and re.fullmatch(r"[A-Z]{0,3}\d{1,4}", c)), None)
+    ref = next((c for c in cells if c != text and _ROW_ID.fullmatch(c)), None)
     line = parse_marker(text)
+    due = next((group for c in cells if c != text and (group := deadline_group(c))), None)
+    if due:
+        line = replace(line, due=due)
     if ref and line.reference is None:
-        return Line(line.text, marker="code", reference=ref)
+        return Line(line.text, marker="code", reference=ref, due=due)
     if line.marker is None and len(line.text.split()) > 3:
         # A row is an item of its own, like a list item; short cells are headers or grades.
         return Line(line.text, marker="row")

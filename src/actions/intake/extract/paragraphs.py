@@ -12,7 +12,14 @@ from actions.intake.extract.lines import FINDING_NAMES
 
 TERMINAL = (".", "!", "?")
 # An introduction to the list or table that follows, not an item of it.
-_PREAMBLE = re.compile(r"\b(?:table|list)\s+below\b|\bas\s+follows\s*:?$", re.I)
+_PREAMBLE = re.compile(
+    r"\b(?:table|list|recommendations|areas\s+for\s+improvement|concerns|actions)\s+below\b"
+    r"|\bas\s+follows\s*:?$"
+    # The inspectorate or the document speaking of itself: "We told the trust that …",
+    # "The table shows each area for improvement …", "This plan sets out …".
+    r"|^(?:we|our)\s|^(?:the|this)\s+(?:table|plan|section|list)\s+(?:shows|sets|lists|gives)\b",
+    re.I,
+)
 # A lead-in: "…the local authority should take the following action.", "…as follows:"
 LEAD_IN = re.compile(
     r"\bthe\s+following(?:\s+\w+){0,2}\s*[.:]?$|\bas\s+follows\s*[.:]?$"

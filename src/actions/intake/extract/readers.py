@@ -163,8 +163,10 @@ def _walk_html(node: Any, out: list[str]) -> None:
                 out.append("\n|---|")
             out.append("\n")
         elif child.name == "li":
-            out.append("\n" + _list_prefix(child))
-            _walk_html(child, out)
+            inner: list[str] = []
+            _walk_html(child, inner)
+            # An item's paragraph (<li><p>…) starts on the marker's line, not below it.
+            out.append("\n" + _list_prefix(child) + "".join(inner).lstrip("\n "))
             out.append("\n")
         elif child.name in _HEADINGS:
             # "## text": the parser ends a section at the next heading of its level or higher.
@@ -232,20 +234,44 @@ def read_docx(data: bytes, path: Path) -> str:
         raise UserInputError(f"{path}: cannot read DOCX (corrupt or not Word: {exc})") from None
 
 
-def _docx_lines(document: Any) -> list[str]:
+def _docx_lines(document: Any, container: Any = None, parent: Any = None) -> list[str]:
+    """The paragraphs and tables of the body (or of a table cell), in order."""
     # lazy: start-up speed (see actions/cli/__init__.py)
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    container = document.element.body if container is None else container
+    parent = document if parent is None else parent
     lines: list[str] = []
     counters: Counter[str] = Counter()
-    for element in document.element.body.iterchildren():
+    for element in container.iterchildren():
         tag = element.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            lines.append(_docx_paragraph(Paragraph(element, document), document, counters))
+            lines.append(_docx_paragraph(Paragraph(element, parent), document, counters))
         elif tag == "tbl":
-            lines.extend(_docx_table(Table(element, document)))
+            table = Table(element, parent)
+            if _is_box(table):  # a shaded box or frame: its content reads as the page does
+                for cell in _distinct_cells(table):
+                    lines.extend(_docx_lines(document, cell._tc, cell))
+            else:
+                lines.extend(_docx_table(table))
+            counters.clear()
     return lines
+
+
+def _distinct_cells(table: Any) -> list[Any]:
+    """Each cell once: a merged cell is returned for every grid column it spans."""
+    seen: list[Any] = []
+    for row in table.rows:
+        for cell in row.cells:
+            if all(cell._tc is not other._tc for other in seen):
+                seen.append(cell)
+    return seen
+
+
+def _is_box(table: Any) -> bool:
+    """A table of one column is a box around content (a call-out, a framed list), not data."""
+    return all(len({id(cell._tc) for cell in row.cells}) == 1 for row in table.rows)
 
 
 def _docx_paragraph(paragraph: Any, document: Any, counters: Counter[str]) -> str:

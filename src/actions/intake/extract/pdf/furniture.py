@@ -94,7 +94,7 @@ def drop_footnotes(page: list[PdfLine], body: float) -> list[PdfLine]:
     while cut > 0 and _small_in_lower_half(lowest[cut - 1], body):
         cut -= 1
     notes = lowest[cut:]
-    if notes and re.match(r"^(?:\d{1,2}|[*†‡§])(?:\s|$)", notes[0].text):
+    if notes and re.match(r"^(?:\d{1,2}[.)]?|[*†‡§])(?:\s|$)", notes[0].text):
         dropped = {id(ln) for ln in notes}
         return [ln for ln in page if id(ln) not in dropped]
     return page

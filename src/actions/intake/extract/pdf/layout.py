@@ -4,6 +4,7 @@ lines joined into paragraphs and list items (one a line; headings as ``#`` marks
 from __future__ import annotations
 
 import itertools
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -20,7 +21,8 @@ def layout_text(pages: list[list[PdfLine]]) -> str:
     pages = drop_running_lines(pages)
     body = body_size(line for page in pages for line in page)
     pages = [drop_footnotes(page, body) for page in pages]
-    pages = [_with_edges(_rejoin(_column_order(rebuild_tables(page)))) for page in pages]
+    pages = [_headings_in_place(_margin_numbers(rebuild_tables(page)), body) for page in pages]
+    pages = [_with_edges(_rejoin(_column_order(page))) for page in pages]
     levels = _heading_levels(pages, body)
     out: list[_Block | str] = []
     last: _Block | None = None
@@ -31,6 +33,43 @@ def layout_text(pages: list[list[PdfLine]]) -> str:
             last = block
         out.append(PAGE_BREAK)
     return "\n".join(item if isinstance(item, str) else item.render() for item in out)
+
+
+_PARAGRAPH_NUMBER = re.compile(r"\d{1,2}\.\d{1,3}")  # "3.14" set in the margin
+
+
+def _margin_numbers(page: list[PdfLine]) -> list[PdfLine]:
+    """Paragraph numbers set in the margin ("3.14" beside its paragraph's first line) go in
+    front of that line, as a numbered paragraph reads in text; alone they read after it."""
+    numbers = [ln for ln in page if not ln.table and _PARAGRAPH_NUMBER.fullmatch(ln.text.strip())]
+    taken: set[int] = set()
+    for number in numbers:
+        beside = [
+            ln
+            for ln in page
+            if ln is not number
+            and not ln.table
+            and ln.left >= number.right + 2
+            and abs(ln.top - number.top) <= max(ln.height, number.height, 1.0) * 0.8
+        ]
+        if beside:
+            line = min(beside, key=lambda ln: ln.left)
+            line.text = f"{number.text.strip()} {line.text}"
+            taken.add(id(number))
+    return [ln for ln in page if id(ln) not in taken]
+
+
+def _headings_in_place(page: list[PdfLine], body: float) -> list[PdfLine]:
+    """A heading the producer wrote ahead of text that stands above it on the page (a floated
+    or positioned box) is read where it stands: after the last of those lines."""
+    page = list(page)
+    for heading in [ln for ln in page if _is_heading_line(ln, body)]:
+        at = page.index(heading)
+        above = [n for n, ln in enumerate(page[at + 1 :], at + 1) if ln.top < heading.top - 1]
+        if above:
+            page.insert(above[-1] + 1, heading)  # after the last line that stands above it
+            del page[at]
+    return page
 
 
 def _with_edges(page: list[PdfLine]) -> list[PdfLine]:
