@@ -17,6 +17,7 @@ from sqlmodel import Session, col
 
 from actions.domain.models import Action, Message, Person
 from actions.domain.types import utcnow
+from actions.reports.service import generate_report
 from actions.store import db
 
 
@@ -56,8 +57,6 @@ def audiences(session: Session) -> list[Audience]:
 
 def queue_reports(as_of: date, out_dir: Path) -> list[dict[str, Any]]:
     """Write each audience's PDF and queue one message each; returns what was queued."""
-    from actions.reports import generate_report
-
     db.require_schema()
     with db.session_scope() as session:
         targets = audiences(session)

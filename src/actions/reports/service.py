@@ -13,7 +13,7 @@ from typing import Any
 
 from actions.common.errors import UserInputError
 from actions.domain.policy import Policy, load_policy
-from actions.reports import render
+from actions.reports import render, statutory
 from actions.reports.content import ReportContent, build
 from actions.reports.data import gather
 from actions.store import db
@@ -84,8 +84,6 @@ def generate_statutory_response(
     out_dir: Path, inspection_code: str, as_of: date
 ) -> dict[str, Path]:
     """A draft statutory response (HTML and DOCX); see :mod:`actions.reports.statutory`."""
-    from actions.reports import statutory
-
     content = _content(as_of, None, inspection_code=inspection_code)
     return statutory.write(content, out_dir)
 

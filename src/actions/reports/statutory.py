@@ -18,6 +18,7 @@ from actions.domain.models import Kind
 from actions.reports.content import ReportContent
 from actions.reports.data import InspectionInfo
 from actions.reports.filters import kind_label, long_date, status_label
+from actions.reports.templates import environment
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
@@ -89,6 +90,7 @@ def build_response(content: ReportContent) -> StatutoryResponse:
 
 
 def write(content: ReportContent, out_dir: Path) -> dict[str, Path]:
+    # local: actions.reports.service imports this module (an import cycle at the top)
     from actions.reports.service import writable_dir
 
     response = build_response(content)
@@ -101,13 +103,12 @@ def write(content: ReportContent, out_dir: Path) -> dict[str, Path]:
 
 
 def render_html_response(content: ReportContent, response: StatutoryResponse) -> str:
-    from actions.reports.templates import environment
-
     template = environment().get_template("statutory.html.j2")
     return template.render(c=content, r=response, kind_order=KIND_ORDER)
 
 
 def write_docx(response: StatutoryResponse, path: Path) -> Path:
+    # lazy: start-up speed (see actions/cli/__init__.py)
     from docx import Document
     from docx.shared import Pt
 

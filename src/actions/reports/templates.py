@@ -14,6 +14,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from actions.common.errors import ConfigError
+from actions.common.templating import templates_root
+from actions.reports.filters import FILTERS
 
 ENV_VAR = "ACTIONS_TEMPLATES_DIR"
 
@@ -26,8 +28,6 @@ def templates_dir() -> Path:
             if (candidate / "report.html.j2").is_file():
                 return candidate
         raise ConfigError(f"{ENV_VAR}: {root} holds no report templates (report.html.j2)")
-    from actions.common.templating import templates_root
-
     try:
         found = templates_root() / "reports"
     except FileNotFoundError:
@@ -43,8 +43,6 @@ def environment() -> Environment:
 
 @lru_cache(maxsize=4)
 def _environment(directory: str) -> Environment:
-    from actions.reports import filters
-
     env = Environment(
         loader=FileSystemLoader(directory),
         # Every HTML template escapes by default; Markdown escapes through its own filter.
@@ -54,5 +52,5 @@ def _environment(directory: str) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(filters.FILTERS)
+    env.filters.update(FILTERS)
     return env

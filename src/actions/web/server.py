@@ -21,6 +21,11 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+try:
+    import resource
+except ImportError:  # pragma: no cover - not POSIX
+    resource = None  # type: ignore[assignment]
+
 #: Seconds a client has to send a whole request head (request line and headers).
 HEADER_TIMEOUT = 10.0
 #: Seconds an idle kept-alive connection stays open between requests (uvicorn's default).
@@ -82,9 +87,7 @@ class HeadDeadlineProtocol(H11Protocol):
 
 def open_file_limit() -> int:
     """The process's soft limit of open files (Windows has no such limit: the cap then)."""
-    try:
-        import resource
-    except ImportError:  # pragma: no cover - not POSIX
+    if resource is None:  # pragma: no cover - not POSIX
         return MAX_WAITING_CAP * 2
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     return MAX_WAITING_CAP * 2 if soft == resource.RLIM_INFINITY else soft

@@ -9,6 +9,7 @@ from pathlib import Path
 import jinja2
 
 from actions.common.dates import LONDON
+from actions.common.templating import templates_root
 from actions.web.forms import PORTAL_STATUSES
 
 STATUS_LABELS = {
@@ -30,8 +31,6 @@ RAG_LABELS = {
 
 def templates_dir() -> Path:
     """``web/`` under the one templates root (:func:`actions.common.templating.templates_root`)."""
-    from actions.common.templating import templates_root
-
     return templates_root() / "web"
 
 

@@ -7,6 +7,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import actions.domain.models  # noqa: F401  (registers the tables)
+from actions.common.settings import get_settings
+from actions.store.db import get_engine
 
 target_metadata = SQLModel.metadata
 
@@ -14,8 +16,6 @@ target_metadata = SQLModel.metadata
 def _engine():  # type: ignore[no-untyped-def]
     engine = context.config.attributes.get("engine")
     if engine is None:
-        from actions.store.db import get_engine
-
         engine = get_engine()
     return engine
 
@@ -35,8 +35,6 @@ def run_migrations_online() -> None:
 
 
 def run_migrations_offline() -> None:
-    from actions.common.settings import get_settings
-
     context.configure(
         url=get_settings().database_url,
         target_metadata=target_metadata,
