@@ -2,7 +2,7 @@
 processes. Shared by the delivery crash/concurrency/fault tests and benchmarks/delivery.py.
 
 Messages are inserted already rendered (``body_text`` set), so delivery sends them as they are
-(``delivery._prepare`` renders only empty bodies): the load measures the outbox and the
+(``fencing._prepare`` renders only empty bodies): the load measures the outbox and the
 transport, not the templates.
 """
 

@@ -11,7 +11,7 @@ _SUBDIVISIONS = {"england": "ENG", "wales": "WLS", "scotland": "SCT", "northern_
 
 @lru_cache(maxsize=8)
 def _bank_holidays(calendar: str) -> Any:
-    # lazy: start-up speed (see actions/cli/__init__.py); ~0.5 s, needed only by plans that
+    # lazy: start-up speed (see actions/cli/app.py); ~0.5 s, needed only by plans that
     # skip days off (working_days_only). Only the UK module: holidays.country_holidays()
     # imports every country (~1 s).
     from holidays.countries.united_kingdom import UnitedKingdom

@@ -149,7 +149,7 @@ def check_userinfo(url: str) -> None:
 
 def parse_email_url(url: str) -> _SmtpConfig:
     """Let Apprise interpret a mailto URL, so users write exactly what Apprise documents."""
-    import apprise  # lazy: start-up speed (see actions/cli/__init__.py)
+    import apprise  # lazy: start-up speed (see actions/cli/app.py)
 
     check_userinfo(url)
 
@@ -406,7 +406,7 @@ def _smtp_codes(refused: dict[str, tuple[int, bytes]]) -> str:
 
 def send_with_apprise(url: str, envelope: Envelope) -> None:
     """Any Apprise URL, through a fresh Apprise object (no shared throttle)."""
-    import apprise  # lazy: start-up speed (see actions/cli/__init__.py)
+    import apprise  # lazy: start-up speed (see actions/cli/app.py)
 
     if is_email_url(url):
         check_userinfo(url)

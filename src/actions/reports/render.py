@@ -117,7 +117,7 @@ def write_csv(content: ReportContent, path: Path) -> Path:
 
 
 def write_xlsx(content: ReportContent, path: Path) -> Path:
-    # lazy: start-up speed (see actions/cli/__init__.py)
+    # lazy: start-up speed (see actions/cli/app.py)
     from openpyxl import Workbook
 
     book = Workbook()
@@ -195,7 +195,7 @@ def write_xlsx(content: ReportContent, path: Path) -> Path:
 
 
 def _set(ws: Any, row: int, column: int, value: Any) -> None:
-    # lazy: start-up speed (see actions/cli/__init__.py)
+    # lazy: start-up speed (see actions/cli/app.py)
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     if isinstance(value, str):  # stored before imports refused them: XML cannot hold them
@@ -206,7 +206,7 @@ def _set(ws: Any, row: int, column: int, value: Any) -> None:
 
 
 def _table(ws: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    # lazy: start-up speed (see actions/cli/__init__.py)
+    # lazy: start-up speed (see actions/cli/app.py)
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
@@ -225,7 +225,7 @@ def _table(ws: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> No
 
 
 def _summary_sheet(ws: Any, content: ReportContent) -> None:
-    # lazy: start-up speed (see actions/cli/__init__.py)
+    # lazy: start-up speed (see actions/cli/app.py)
     from openpyxl.styles import Font
 
     rows: list[tuple[Any, ...]] = [
@@ -269,7 +269,7 @@ def _quiet_weasyprint() -> Iterator[None]:
 
 
 def write_pdf(html: str, path: Path) -> Path:
-    # lazy: start-up speed (see actions/cli/__init__.py); WeasyPrint costs over a second
+    # lazy: start-up speed (see actions/cli/app.py); WeasyPrint costs over a second
     from weasyprint import HTML
 
     with _quiet_weasyprint():

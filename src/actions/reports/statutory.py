@@ -108,7 +108,7 @@ def render_html_response(content: ReportContent, response: StatutoryResponse) ->
 
 
 def write_docx(response: StatutoryResponse, path: Path) -> Path:
-    # lazy: start-up speed (see actions/cli/__init__.py)
+    # lazy: start-up speed (see actions/cli/app.py)
     from docx import Document
     from docx.shared import Pt
 

@@ -118,7 +118,7 @@ def describe_url(url: str) -> str:
 
 
 def _alembic_config(engine: Engine) -> Any:
-    # lazy: start-up speed (see actions/cli/__init__.py); only init and migrations need Alembic
+    # lazy: start-up speed (see actions/cli/app.py); only init and migrations need Alembic
     from alembic.config import Config
 
     config = Config()
@@ -129,7 +129,7 @@ def _alembic_config(engine: Engine) -> Any:
 
 def migrate(engine: Engine | None = None) -> str:
     """Create or upgrade the schema to the newest revision; returns that revision."""
-    # lazy: start-up speed (see actions/cli/__init__.py); Alembic adds ~0.35 s to every command
+    # lazy: start-up speed (see actions/cli/app.py); Alembic adds ~0.35 s to every command
     from alembic import command
     from alembic.runtime.migration import MigrationContext
 

@@ -190,7 +190,7 @@ def _write_csv(path: Path, rows: Iterable[tuple[Any, ...]]) -> int:
 
 
 def _write_xlsx(path: Path, rows: Iterable[tuple[Any, ...]]) -> int:
-    # lazy: start-up speed (see actions/cli/__init__.py): openpyxl only for .xlsx
+    # lazy: start-up speed (see actions/cli/app.py): openpyxl only for .xlsx
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 

@@ -74,7 +74,7 @@ def decode_text(data: bytes, path: Path) -> str:
         return _reject_binary(data.decode("utf-8-sig"), path)
     except UnicodeDecodeError:
         pass
-    # lazy: start-up speed (see actions/cli/__init__.py)
+    # lazy: start-up speed (see actions/cli/app.py)
     import charset_normalizer
 
     best = charset_normalizer.from_bytes(data).best()
@@ -132,7 +132,7 @@ _BLOCK = frozenset(
 
 
 def read_html(data: bytes, path: Path) -> str:
-    # lazy: start-up speed (see actions/cli/__init__.py)
+    # lazy: start-up speed (see actions/cli/app.py)
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(data, "lxml")
@@ -144,7 +144,7 @@ def read_html(data: bytes, path: Path) -> str:
 
 
 def _walk_html(node: Any, out: list[str]) -> None:
-    # lazy: start-up speed (see actions/cli/__init__.py)
+    # lazy: start-up speed (see actions/cli/app.py)
     from bs4 import NavigableString
     from bs4.element import PreformattedString
 
@@ -200,7 +200,7 @@ def _table_row(cells: Iterable[str]) -> str:
 
 # -- PDF ----------------------------------------------------------------------------------------
 def read_pdf(data: bytes, path: Path) -> str:
-    # lazy: start-up speed (see actions/cli/__init__.py): the pdf package loads pypdfium2
+    # lazy: start-up speed (see actions/cli/app.py): the pdf package loads pypdfium2
     from actions.intake.extract.pdf import read_pdf as read_pdf_layout
 
     return read_pdf_layout(data, path)
@@ -208,7 +208,7 @@ def read_pdf(data: bytes, path: Path) -> str:
 
 # -- DOCX ---------------------------------------------------------------------------------------
 def read_docx(data: bytes, path: Path) -> str:
-    # lazy: start-up speed (see actions/cli/__init__.py)
+    # lazy: start-up speed (see actions/cli/app.py)
     import docx
     from docx.opc.exceptions import PackageNotFoundError
     from lxml import etree
@@ -236,7 +236,7 @@ def read_docx(data: bytes, path: Path) -> str:
 
 def _docx_lines(document: Any, container: Any = None, parent: Any = None) -> list[str]:
     """The paragraphs and tables of the body (or of a table cell), in order."""
-    # lazy: start-up speed (see actions/cli/__init__.py)
+    # lazy: start-up speed (see actions/cli/app.py)
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
