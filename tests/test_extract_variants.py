@@ -412,3 +412,68 @@ def test_extract_text_never_crashes(lines: list[str]) -> None:
         assert finding.text and finding.text == " ".join(finding.text.split())
         assert all(part == " ".join(part.split()) and part for part in finding.parts)
         assert finding.parent is None or 0 <= finding.parent < len(report.findings)
+
+
+# -- structure a text export loses (held-out batch 4) -------------------------------------------
+def test_a_table_row_wrapped_over_printed_lines_is_one_row() -> None:
+    findings = extract_text(
+        "## Our recommendations\n| No. | Recommendation |\n|---|\n"
+        "| 1 | By 31 March 2025, chief constables should make sure that every child arrested on |\n"
+        "|  | suspicion of a drugs supply offence is assessed for exploitation. |\n"
+        "| 2 | The Home Office should issue statutory guidance on child criminal exploitation. |\n"
+    ).findings
+    assert [(f.reference, f.text) for f in findings] == [
+        (
+            "1",
+            "By 31 March 2025, chief constables should make sure that every child arrested on "
+            "suspicion of a drugs supply offence is assessed for exploitation.",
+        ),
+        ("2", "The Home Office should issue statutory guidance on child criminal exploitation."),
+    ]
+    assert findings[0].due == date(2025, 3, 31)
+
+
+def test_a_tracker_names_its_findings_column_and_its_timescale() -> None:
+    findings = extract_text(
+        "| AFI | Area for improvement | Owner | Timescale |\n|---|\n"
+        "| AFI 1 | The force should improve how quickly it attends priority incidents. "
+        "| Head of Contact | By 31 March 2025 |\n"
+    ).findings
+    assert [(f.kind, f.reference, f.due_text) for f in findings] == [
+        ("area_for_improvement", "AFI 1", "By 31 March 2025")
+    ]
+
+
+def test_contents_glossary_and_progress_on_old_findings_hold_no_findings() -> None:
+    snippet = (
+        "# Contents\n1. Causes of concern\n2. Responding to the public\n3. Glossary\n"
+        "## Causes of concern\n1. The force isn't doing enough to protect children at risk.\n"
+        "## Progress on recommendations from our last inspection\n| Recommendation | Status |\n"
+        "|---|\n| The force should improve its vetting of new officers. | Achieved |\n"
+        "## Glossary\nRecommendation: what we think the force should do to address a concern.\n"
+    )
+    assert texts(snippet) == ["The force isn't doing enough to protect children at risk."]
+
+
+def test_a_summary_pointing_at_the_sections_lists_no_findings() -> None:
+    snippet = (
+        "Areas for improvement\nWe have identified four areas for improvement. They are set out "
+        "in the sections of this report about:\n• responding to the public;\n"
+        "• investigating crime.\n"
+    )
+    assert texts(snippet) == []
+
+
+def test_the_next_number_after_a_concerns_recommendations_is_the_next_concern() -> None:
+    findings = extract_text(
+        "Causes of concern\n1. The service has not done enough to promote the right culture.\n"
+        "Recommendations\n• By 31 December 2024, the service should make leaders visible.\n"
+        "2. The service does not have enough fire engines available to respond.\n"
+        "Recommendations\n• By 31 March 2025, the service should improve on-call availability.\n"
+    ).findings
+    assert [(f.kind, f.reference, f.parent) for f in findings] == [
+        ("cause_of_concern", "1", None),
+        ("recommendation", None, 0),
+        ("cause_of_concern", "2", None),
+        ("recommendation", None, 2),
+    ]

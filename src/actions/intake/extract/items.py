@@ -25,8 +25,10 @@ from actions.intake.extract.paragraphs import (
     TERMINAL,
     continues_text,
     ends_part,
+    introduces_list,
     is_aside,
     item_like,
+    points_elsewhere,
     short_title,
     title_like,
 )
@@ -82,6 +84,11 @@ class ItemAssembler(SectionTracker):
     def _describes_list(self, line: Line, section: Section, last: Item | None) -> bool:
         """An aside, "there are none", a deadline group or a lead-in: noted, not an item."""
         if line.marker is None and is_aside(line.text):
+            return True
+        if line.marker is None and not section.items and points_elsewhere(line.text):
+            self._end_list()  # the list that follows names where the findings are
+            return True
+        if line.marker is None and not section.items and introduces_list(line.text):
             return True
         if line.marker is None and NONE_STATED.match(line.text) and not section.items:
             section.declared_empty = True

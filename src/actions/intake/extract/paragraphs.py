@@ -14,10 +14,13 @@ TERMINAL = (".", "!", "?")
 # An introduction to the list or table that follows, not an item of it.
 _PREAMBLE = re.compile(
     r"\b(?:table|list|recommendations|areas\s+for\s+improvement|concerns|actions)\s+below\b"
-    r"|\bas\s+follows\s*:?$"
-    # The inspectorate or the document speaking of itself: "We told the trust that …",
-    # "The table shows each area for improvement …", "This plan sets out …".
-    r"|^(?:we|our)\s|^(?:the|this)\s+(?:table|plan|section|list)\s+(?:shows|sets|lists|gives)\b",
+    r"|\bas\s+follows\s*:?$",
+    re.I,
+)
+# The inspectorate or the document speaking of itself before a list: "We told the trust that …",
+# "The table shows each area for improvement …", "This plan sets out …".
+_SPEAKS_OF_ITSELF = re.compile(
+    r"^(?:we|our)\s|^(?:the|this)\s+(?:table|plan|section|list)\s+(?:shows|sets|lists|gives)\b",
     re.I,
 )
 # A lead-in: "…the local authority should take the following action.", "…as follows:"
@@ -83,6 +86,24 @@ def item_like(text: str) -> bool:
 def is_aside(text: str) -> bool:
     """ "(Information for the school …)", "The table below shows …": about the list, not in it."""
     return (text.startswith("(") and text.endswith(")")) or bool(_PREAMBLE.search(text))
+
+
+# A summary pointing at where the findings are: "They are set out in the sections of this
+# report about:" — the list after it names sections, not findings.
+_POINTS_ELSEWHERE = re.compile(
+    r"\b(?:set\s+out|described|detailed|explained|found)\s+in\s+(?:the\s+)?(?:sections?|chapters?"
+    r"|parts?)\b",
+    re.I,
+)
+
+
+def points_elsewhere(text: str) -> bool:
+    return bool(_POINTS_ELSEWHERE.search(text))
+
+
+def introduces_list(text: str) -> bool:
+    """A paragraph before a list's first item in which the report speaks of itself."""
+    return bool(_SPEAKS_OF_ITSELF.search(text))
 
 
 def short_title(text: str) -> bool:

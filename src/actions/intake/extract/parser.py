@@ -52,8 +52,6 @@ from actions.intake.extract.questions import (
 from actions.intake.extract.sections import Section
 from actions.intake.extract.source_refs import split_source_refs
 
-MIN_FINDING_WORDS = 5
-
 # split_source_refs lived here before the parser was split; tests still import it from here.
 __all__ = ["Parser", "split_source_refs"]
 
@@ -205,14 +203,11 @@ class Parser(ItemAssembler):
         """The findings, and warnings of what a person should check (by page or line)."""
         self._close_section()
         # A lead-in wrapped over several lines is known only once whole: it is no finding.
-        # Nor is an item of a few words without parts: a topic ("investigating crime;") named
-        # in a summary's list; the shortest finding in every set measured has five words.
         self.items = [
             i
             for i in self.items
             if (i.parts or not LEAD_IN.search(i.text))
             and not (i.tentative and stops_without_punctuation(i.text))
-            and (i.parts or len(i.text.split()) >= MIN_FINDING_WORDS)
         ]
         findings = self.findings()
         return findings, self.warnings + uncertain_warnings(findings, self.items)
