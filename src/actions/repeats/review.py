@@ -56,11 +56,11 @@ class SuggestionView:
 
 def _start(
     session: Session, ref: str, by: str, now: datetime | None
-) -> tuple[datetime, Person, Action, list[RepeatSuggestion]]:
-    """Who decides (the SRO), on which action (locked), and what is pending on it."""
+) -> tuple[audit.Trail, Action, list[RepeatSuggestion]]:
+    """Who decides (the SRO) and when, on which action (locked), and what is pending on it."""
     person = _decider(session, by)
     action = get_action(session, ref, for_update=True)
-    return now or utcnow(), person, action, _pending(session, action)
+    return audit.Trail(session, person.email, now or utcnow()), action, _pending(session, action)
 
 
 def _decider(session: Session, by: str) -> Person:
@@ -81,7 +81,7 @@ def confirm(
     now: datetime | None = None,
 ) -> Decision:
     """Link ``ref`` to the suggested earlier action, or to ``repeat_of`` (a link of one's own)."""
-    now, person, action, pending = _start(session, ref, by, now)
+    trail, action, pending = _start(session, ref, by, now)
     if repeat_of is not None:
         earlier = get_action(session, repeat_of, for_update=True)
     elif len(pending) == 1:
@@ -98,9 +98,9 @@ def confirm(
     _check_link(action, earlier)
     assert action.id is not None and earlier.id is not None
     how = "confirmed" if any(s.earlier_id == earlier.id for s in pending) else "linked by hand"
-    link(session, action.id, earlier.id, actor=person.email, at=now, reason=f"repeat {how}")
+    link(session, action.id, earlier.id, actor=trail.actor, at=trail.now, reason=f"repeat {how}")
     for suggestion in pending:
-        _decide(session, suggestion, person, now, confirmed=suggestion.earlier_id == earlier.id)
+        _decide(trail, suggestion, confirmed=suggestion.earlier_id == earlier.id)
     session.flush()
     return Decision(action.ref, earlier.ref, f"{action.ref} repeats {earlier.ref} ({how})")
 
@@ -114,14 +114,14 @@ def dismiss(
     now: datetime | None = None,
 ) -> Decision:
     """Say a suggested earlier action is not what ``ref`` repeats."""
-    now, person, action, pending = _start(session, ref, by, now)
+    trail, action, pending = _start(session, ref, by, now)
     if repeat_of is not None:
         wanted = get_action(session, repeat_of).id
         pending = [s for s in pending if s.earlier_id == wanted]
     if not pending:
         raise RuleViolation(f"{action.ref} has no suggested repeat to dismiss")
     for suggestion in pending:
-        _decide(session, suggestion, person, now, confirmed=False)
+        _decide(trail, suggestion, confirmed=False)
     session.flush()
     return Decision(action.ref, None, f"{action.ref}: {len(pending)} suggestion(s) dismissed")
 
@@ -139,7 +139,7 @@ def break_link(
         raise RuleViolation(f"{action.ref} is not linked to an earlier action")
     earlier = _action(session, action.repeat_of_id)
     assert earlier.id is not None
-    change = ActionChange(session, person.email, now)
+    change = ActionChange(audit.Trail(session, person.email, now))
     change.record(action, "repeat_of", earlier.ref, None, reason)
     action.repeat_of_id = None
     if earlier.superseded_by_id == action.id and earlier.status == Status.SUPERSEDED.value:
@@ -253,31 +253,25 @@ def _pending(session: Session, action: Action) -> list[RepeatSuggestion]:
     )
 
 
-def _decide(
-    session: Session,
-    suggestion: RepeatSuggestion,
-    person: Person,
-    now: datetime,
-    *,
-    confirmed: bool,
-) -> None:
+def _decide(trail: audit.Trail, suggestion: RepeatSuggestion, *, confirmed: bool) -> None:
     state = SuggestionState.CONFIRMED if confirmed else SuggestionState.DISMISSED
     assert suggestion.id is not None
-    audit.record(
-        session,
-        actor=person.email,
-        entity="repeat_suggestion",
-        entity_id=suggestion.id,
-        action_id=suggestion.action_id,
-        field="state",
-        old=suggestion.state,
-        new=state.value,
-        reason=f"may repeat {_ref(session, suggestion.earlier_id)} ({suggestion.similarity:.2f})",
-        at=now,
+    earlier = _ref(trail.session, suggestion.earlier_id)
+    reason = f"may repeat {earlier} ({suggestion.similarity:.2f})"
+    trail.add(
+        trail.row(
+            "repeat_suggestion",
+            suggestion.id,
+            "state",
+            suggestion.state,
+            state.value,
+            reason=reason,
+            action_id=suggestion.action_id,
+        )
     )
     suggestion.state = state.value
-    suggestion.decided_by = person.email
-    suggestion.decided_at = now
+    suggestion.decided_by = trail.actor
+    suggestion.decided_at = trail.now
 
 
 def _status_before_superseded(session: Session, action_id: int) -> str:

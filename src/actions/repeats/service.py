@@ -174,7 +174,7 @@ def link(
     earlier = session.get(Action, earlier_id)
     assert action is not None and earlier is not None
     assert action.id is not None and earlier.id is not None
-    change = ActionChange(session, actor, at)
+    change = ActionChange(audit.Trail(session, actor, at))
     if action.repeat_of_id != earlier.id:
         old_ref = _ref(session, action.repeat_of_id)
         change.record(action, "repeat_of", old_ref, earlier.ref, reason)
@@ -203,25 +203,12 @@ def link(
 class ActionChange:
     """One person's change to actions at one moment: each field written with its audit record."""
 
-    session: Session
-    actor: str
-    at: datetime
+    trail: audit.Trail
 
     def record(self, action: Action, field: str, old: object, new: object, reason: str) -> None:
         assert action.id is not None
-        audit.record(
-            self.session,
-            actor=self.actor,
-            entity="action",
-            entity_id=action.id,
-            action_id=action.id,
-            field=field,
-            old=old,
-            new=new,
-            reason=reason,
-            at=self.at,
-        )
-        action.updated_at = self.at
+        self.trail.add(self.trail.action_row(action.id, field, old, new, reason=reason))
+        action.updated_at = self.trail.now
 
 
 def _ref(session: Session, action_id: int | None) -> str | None:

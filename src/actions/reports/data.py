@@ -29,6 +29,7 @@ from actions.domain.models import (
     Review,
 )
 from actions.domain.policy import Policy
+from actions.tracking.history import PostedUpdate
 from actions.tracking.queries import (
     ActionFilter,
     ActionView,
@@ -67,16 +68,11 @@ class FindingInfo:
 
 
 @dataclass(frozen=True)
-class UpdateRow:
+class UpdateRow(PostedUpdate):
+    """An update in "updates since the previous report" (``by``: an email, the URL redacted)."""
+
     action_id: int
     ref: str
-    at: datetime
-    by: str
-    status_to: str | None
-    progress: int | None
-    note: str
-    evidence_url: str
-    needs_review: bool
     decision: str | None
 
     @property
@@ -255,16 +251,12 @@ def _updates(
         .order_by(col(ActionUpdate.created_at).desc(), col(ActionUpdate.id).desc())
     )
     return [
-        UpdateRow(
+        UpdateRow.of(
+            u,
+            email,
+            evidence_url=redact(u.evidence_url),
             action_id=u.action_id,
             ref=ref,
-            at=u.created_at,
-            by=email,
-            status_to=u.status_to,
-            progress=u.progress,
-            note=u.note,
-            evidence_url=redact(u.evidence_url),
-            needs_review=u.needs_review,
             decision=decision,
         )
         for u, ref, email, decision in session.execute(_scoped(stmt, inspection_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, Self
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -20,7 +21,10 @@ class DeadlineEntry:
 
 
 @dataclass(frozen=True)
-class UpdateEntry:
+class PostedUpdate:
+    """What a posted update says, as every reader of it sees it: an action's history, the
+    portal's review queue and the progress report each add their own fields."""
+
     at: datetime
     by: str
     status_to: str | None
@@ -30,6 +34,26 @@ class UpdateEntry:
     requested_deadline: date | None
     reason: str
     needs_review: bool
+
+    @classmethod
+    def of(cls, update: ActionUpdate, by: str, **own: Any) -> Self:
+        """``own``: the reader's own fields, and any it reads differently (a redacted URL)."""
+        said: dict[str, Any] = {
+            "at": update.created_at,
+            "by": by,
+            "status_to": update.status_to,
+            "progress": update.progress,
+            "note": update.note,
+            "evidence_url": update.evidence_url,
+            "requested_deadline": update.requested_deadline,
+            "reason": update.reason,
+            "needs_review": update.needs_review,
+        }
+        return cls(**(said | own))
+
+
+@dataclass(frozen=True)
+class UpdateEntry(PostedUpdate):
     decision: str | None
     reviewer: str | None
     review_note: str
@@ -71,22 +95,13 @@ def update_entries(session: Session, action_id: int) -> list[UpdateEntry]:
         .where(col(ActionUpdate.action_id) == action_id)
         .order_by(ActionUpdate.created_at, ActionUpdate.id)  # type: ignore[arg-type]
     )
-    entries = []
-    for update, by, review, reviewer_email in session.execute(stmt):
-        entries.append(
-            UpdateEntry(
-                at=update.created_at,
-                by=by,
-                status_to=update.status_to,
-                progress=update.progress,
-                note=update.note,
-                evidence_url=update.evidence_url,
-                requested_deadline=update.requested_deadline,
-                reason=update.reason,
-                needs_review=update.needs_review,
-                decision=review.decision if review else None,
-                reviewer=reviewer_email,
-                review_note=review.note if review else "",
-            )
+    return [
+        UpdateEntry.of(
+            update,
+            by,
+            decision=review.decision if review else None,
+            reviewer=reviewer_email,
+            review_note=review.note if review else "",
         )
-    return entries
+        for update, by, review, reviewer_email in session.execute(stmt)
+    ]

@@ -46,7 +46,7 @@ def is_email(value: str) -> bool:
 
 def invalid_notify_urls(notify: str) -> list[int]:
     """1-based positions of the URLs Apprise cannot use (the URLs are secrets: never echoed)."""
-    import apprise
+    import apprise  # lazy: start-up speed (see actions/cli/__init__.py)
 
     bad = []
     # Apprise logs each URL it refuses, token and all; the caller reports positions instead.
@@ -146,63 +146,56 @@ def _line_number(problem: str) -> int:
 def _write(
     session: Session, rows: list[PersonRow], existing: dict[str, Person], *, actor: str, source: str
 ) -> ImportResult:
-    created = updated = unchanged = 0
+    people = _add_new(session, rows, existing)
+    trail = audit.Trail(session, actor, reason=source)
+    counts = {"updated": 0, "unchanged": 0}
+    for row in rows:
+        person = people[row.email]
+        manager_id = people[row.manager_email].id if row.manager_email else None
+        if row.email in existing:
+            counts[_update(trail, person, row, manager_id)] += 1
+        else:
+            _set(person, row, manager_id)
+            assert person.id is not None
+            trail.add(trail.row("person", person.id, "created", new=row.email))
+    created = sum(1 for row in rows if row.email not in existing)
+    return ImportResult(created, counts["updated"], counts["unchanged"])
+
+
+def _add_new(
+    session: Session, rows: list[PersonRow], existing: dict[str, Person]
+) -> dict[str, Person]:
+    """Every person of the file, the new ones added first so managers can point anywhere."""
     people = dict(existing)
-    for row in rows:  # first pass: every person exists, so managers can point anywhere
+    for row in rows:
         if row.email not in people:
             person = Person(email=row.email, name=row.name, notify=row.notify, role=row.role)
             session.add(person)
             people[row.email] = person
-            created += 1
     session.flush()
-    for row in rows:
-        person = people[row.email]
-        manager_id = people[row.manager_email].id if row.manager_email else None
-        changes = {
-            "name": (person.name, row.name),
-            "manager_id": (person.manager_id, manager_id),
-            "role": (person.role, row.role),
-        }
-        notify_changed = person.notify != row.notify
-        is_new = row.email not in existing
-        person.name, person.manager_id, person.role = row.name, manager_id, row.role
-        person.notify = row.notify
-        assert person.id is not None
-        if is_new:
-            audit.record(
-                session,
-                actor=actor,
-                entity="person",
-                entity_id=person.id,
-                field="created",
-                new=row.email,
-                reason=source,
-            )
-        elif any(str(old) != str(new) for old, new in changes.values()) or notify_changed:
-            updated += 1
-        else:
-            unchanged += 1
-        if not is_new:
-            audit.record_changes(
-                session,
-                actor=actor,
-                entity="person",
-                entity_id=person.id,
-                changes=changes,
-                reason=source,
-            )
-            if notify_changed:  # the URLs may hold passwords: record the fact, not the value
-                audit.record(
-                    session,
-                    actor=actor,
-                    entity="person",
-                    entity_id=person.id,
-                    field="notify",
-                    old="(hidden)",
-                    new="(hidden)",
-                    reason=source,
-                )
-    return ImportResult(created, updated, unchanged)
+    return people
+
+
+def _set(person: Person, row: PersonRow, manager_id: int | None) -> None:
+    person.name, person.manager_id, person.role = row.name, manager_id, row.role
+    person.notify = row.notify
+
+
+def _update(trail: audit.Trail, person: Person, row: PersonRow, manager_id: int | None) -> str:
+    """Apply a row to someone already known, audited; "updated" or "unchanged"."""
+    changes = {
+        "name": (person.name, row.name),
+        "manager_id": (person.manager_id, manager_id),
+        "role": (person.role, row.role),
+    }
+    notify_changed = person.notify != row.notify
+    _set(person, row, manager_id)
+    assert person.id is not None
+    trail.add_changes("person", person.id, changes)
+    if notify_changed:  # the URLs may hold passwords: record the fact, not the value
+        trail.add(trail.row("person", person.id, "notify", "(hidden)", "(hidden)"))
+    changed = any(str(old) != str(new) for old, new in changes.values()) or notify_changed
+    return "updated" if changed else "unchanged"
 
 
 def get_person(session: Session, email: str) -> Person:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -23,12 +23,14 @@ from actions.domain.rag import RagRules
 from actions.repeats.review import SuggestionView, pending_suggestions
 from actions.tracking.history import (
     DeadlineEntry,
+    PostedUpdate,
     UpdateEntry,
     audit_trail,
     deadline_history,
     update_entries,
 )
 from actions.tracking.queries import ActionFilter, ActionView, iter_actions, view_by_id
+from actions.tracking.updates import may_review as review_rule
 from actions.tracking.updates import pending_updates
 
 #: Repeat links shown for the SRO to check: the newest, so a long history stays one screen.
@@ -36,17 +38,10 @@ SHOWN_LINKS = 50
 
 
 @dataclass(frozen=True)
-class PendingItem:
-    """One change awaiting review, as the reviewer reads it."""
+class PendingItem(PostedUpdate):
+    """One change awaiting review, as the reviewer reads it (``by``: "Name (email)")."""
 
     kind: str  # "completion", "deadline change", "not accepted", "status change"
-    by: str  # "Name (email)"
-    at: datetime
-    status_to: str | None
-    note: str
-    evidence_url: str
-    requested_deadline: date | None
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -142,16 +137,7 @@ def _pending_item(update: ActionUpdate, by: str) -> PendingItem:
         kind = "deadline change"
     else:
         kind = "status change"
-    return PendingItem(
-        kind=kind,
-        by=by,
-        at=update.created_at,
-        status_to=update.status_to,
-        note=update.note,
-        evidence_url=update.evidence_url,
-        requested_deadline=update.requested_deadline,
-        reason=update.reason,
-    )
+    return PendingItem.of(update, by, kind=kind)
 
 
 def to_review(
@@ -194,9 +180,7 @@ def _owner_ids_by_email(session: Session) -> dict[str, int]:
 
 def may_review(session: Session, person: Person, action: Action) -> bool:
     """The rule ``actions review`` applies too (``updates.may_review``)."""
-    from actions.tracking.updates import may_review as rule
-
-    return rule(session, person, action.owner_id)
+    return review_rule(session, person, action.owner_id)
 
 
 def repeats_for_sro(
