@@ -14,7 +14,10 @@ Three sets, scored in one table each:
   printed line a line), scored as text;
 * **held-out batch 4** (tests/fixtures/heldout4): synthetic reports in native Word, HTML and PDF
   structure (drawn numbering, boxes, tables, contents, glossaries, footnotes, margin numbers),
-  each scored in its own format.
+  each scored in its own format;
+* **held-out batch 5** (tests/fixtures/heldout5): a second blind batch (letters, definition
+  lists, inset boxes, rowspan action plans, text boxes, ``pdftotext -layout`` columns), measured
+  and printed but not held to the floors (its README lists what is not read yet).
 
 Matching rule: an expected finding counts as found when the reader returns a finding of the same
 kind whose text is equal after normalisation: Unicode NFKD, lower case, every run of
@@ -43,6 +46,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.extract_formats import FORMATS, expected, fixture_names, norm_text, write_format
 from tests.test_extract_heldout import (
+    BATCH5,
+    NATIVE,
     PRINTED_LINES,
     heldout_expected,
     heldout_names,
@@ -161,12 +166,17 @@ def score_printed_lines() -> bool:
     return table.close()
 
 
-def score_native() -> bool:
-    table = Table("held-out batch 4 (tests/fixtures/heldout4: Word, HTML and PDF as published)")
-    for path in native_files():
+def score_native(folder: Path, title: str, *, held: bool = True) -> bool:
+    """Each file in its own format. A set not ``held`` to the floors is measured only (its
+    README says what the reader does not read yet)."""
+    table = Table(title)
+    for path in native_files(folder):
         found = [f.to_json() for f in extract_file(path).findings]
         table.add(path.stem, path.suffix.lstrip("."), native_expected(path), found)
-    return table.close()
+    ok = table.close()
+    if not held:
+        print(f"(measured, not held to the floors: see {folder.name}/README.md)\n")
+    return ok or not held
 
 
 def main() -> int:
@@ -182,7 +192,9 @@ def main() -> int:
         and ok
     )
     ok = score_printed_lines() and ok
-    ok = score_native() and ok
+    ok = score_native(NATIVE, "held-out batch 4 (tests/fixtures/heldout4: Word, HTML, PDF)") and ok
+    batch5 = "held-out batch 5 (tests/fixtures/heldout5: Word, HTML, PDF, text)"
+    ok = score_native(BATCH5, batch5, held=False) and ok
     print("ALL PASS" if ok else "SOME FAIL")
     return 0 if ok else 1
 

@@ -196,7 +196,10 @@ def write_report(path: Path, findings: int) -> None:
     lines = ["Bench Police: PEEL 2027 legitimacy inspection", ""]
     for n in range(findings):
         if n % 10 == 0:
-            lines += ["", f"How well does the force treat the public, part {n // 10 + 1}?", ""]
+            # Lettered, not numbered: a numbered line repeated beside the same heading pages
+            # apart is how a running head looks, and the reader drops those.
+            part = "".join(chr(ord("a") + int(d)) for d in str(n // 10))
+            lines += ["", f"How well does the force treat the public in area {part}?", ""]
             lines += ["Areas for improvement", ""]
         lines.append(f"  • The force should improve how it handles workstream {n} of its plan.")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -119,30 +119,49 @@ def test_printed_line_reports_read_as_text(tmp_path: Path) -> None:
 
 # -- batch 4: native structure (Word numbering and tables, GOV.UK-style HTML, typeset PDFs) -----
 NATIVE = Path(__file__).parent / "fixtures" / "heldout4"
-NATIVE_SUFFIXES = (".docx", ".html", ".pdf")
+BATCH5 = Path(__file__).parent / "fixtures" / "heldout5"
+NATIVE_SUFFIXES = (".docx", ".html", ".pdf", ".txt")
 
 
-def native_files() -> list[Path]:
-    return sorted(p for p in NATIVE.iterdir() if p.suffix in NATIVE_SUFFIXES)
+def native_files(folder: Path = NATIVE) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix in NATIVE_SUFFIXES)
 
 
 def native_expected(path: Path) -> list[dict[str, Any]]:
     data: list[dict[str, Any]] = json.loads(
-        (NATIVE / f"{path.stem}.expected.json").read_text(encoding="utf-8")
+        path.with_name(f"{path.stem}.expected.json").read_text(encoding="utf-8")
     )
     return data
+
+
+def _native_score(folder: Path) -> tuple[int, int, int, dict[str, float]]:
+    n_want = n_found = hits = 0
+    recall: dict[str, float] = {}
+    for path in native_files(folder):
+        want = native_expected(path)
+        found = [f.to_json() for f in extract_file(path).findings]
+        matched = match_count(want, found)
+        recall[path.name] = matched / len(want)
+        n_want, n_found, hits = n_want + len(want), n_found + len(found), hits + matched
+    return n_want, n_found, hits, recall
 
 
 def test_native_documents_keep_their_structure() -> None:
     """Numbers Word draws (not in the text), a shaded one-cell box, tracker tables whose rows wrap
     over several PDF lines, contents lists, glossaries, footnotes, paragraph numbers set in the
     margin: what a text export loses, read from the file itself."""
-    n_want = n_found = hits = 0
-    for path in native_files():
-        want = native_expected(path)
-        found = [f.to_json() for f in extract_file(path).findings]
-        matched = match_count(want, found)
-        assert matched / len(want) >= FLOOR - 0.2, path.name
-        n_want, n_found, hits = n_want + len(want), n_found + len(found), hits + matched
-    assert len(native_files()) >= 10
+    n_want, n_found, hits, recall = _native_score(NATIVE)
+    assert all(r >= FLOOR - 0.2 for r in recall.values()), recall
+    assert len(recall) >= 10
     assert hits / n_want >= FLOOR and hits / max(n_found, 1) >= FLOOR, (hits, n_want, n_found)
+
+
+def test_batch_5_stays_at_what_it_reaches() -> None:
+    """Batch 5 (blind: recall 0.554, precision 0.687 before rules for it) is held to what the
+    reader reaches now, below the other sets' floor: a letter that states its findings inside
+    prose paragraphs is not read (0 of 6), nor is one PDF table row that holds two
+    recommendations. See tests/fixtures/heldout5/README.md."""
+    n_want, n_found, hits, recall = _native_score(BATCH5)
+    assert len(recall) >= 12
+    assert hits / n_want >= 0.88 and hits / max(n_found, 1) >= 0.93, (hits, n_want, n_found)
+    assert sum(r == 1.0 for r in recall.values()) >= 8, recall

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from actions.common.errors import UserInputError
-from actions.intake.extract import ExtractedFinding, extract_text
+from actions.intake.extract import ExtractedFinding, extract_file, extract_text
 from actions.intake.extract.dates import find_deadline
 from actions.intake.extract.parser import split_source_refs
 
@@ -476,4 +477,75 @@ def test_the_next_number_after_a_concerns_recommendations_is_the_next_concern() 
         ("recommendation", None, 0),
         ("cause_of_concern", "2", None),
         ("recommendation", None, 2),
+    ]
+
+
+# -- held-out batch 5 -----------------------------------------------------------------------------
+def test_the_named_findings_column_is_the_text_not_the_longest_cell() -> None:
+    assert texts(
+        "| Area for improvement | What we found |\n|---|\n"
+        "| The provider should replace the worn flooring. | We saw that the flooring was lifting "
+        "at the joins, and the manager had reported this to the provider in November 2022. |\n"
+    ) == ["The provider should replace the worn flooring."]
+
+
+def test_a_concern_table_gives_concerns_with_their_recommendations() -> None:
+    findings = extract_text(
+        "| Cause of concern | Ref | Recommendation | By when |\n|---|\n"
+        "| The service doesn't target its protection work at the highest risks. | R1 "
+        "| The service should base its inspection programme on current risk. | By 31 March 2023 |\n"
+        "|  | R2 | The service should have enough qualified fire safety inspectors. |  |\n"
+    ).findings
+    assert [(f.kind, f.reference, f.parent, f.due_text) for f in findings] == [
+        ("cause_of_concern", None, None, None),
+        ("recommendation", "R1", 0, "By 31 March 2023"),
+        ("recommendation", "R2", 0, None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("snippet", "kind", "reference"),
+    [
+        (
+            "Aspects for improvement\n• The Area should serve disclosure on time in every case.\n",
+            "area_for_improvement",
+            None,
+        ),
+        (
+            "Annex 1: Recommendations\n1. The Trust should review every sentence plan on time.\n",
+            "recommendation",
+            "1",
+        ),
+        (
+            "Recommendation A\nChief constables should assess every offender's use of devices.\n",
+            "recommendation",
+            "A",
+        ),
+    ],
+)
+def test_more_ways_to_name_a_list(snippet: str, kind: str, reference: str | None) -> None:
+    finding = only(snippet)
+    assert (finding.kind, finding.reference) == (kind, reference)
+
+
+def test_a_finding_stated_twice_is_one_finding_where_it_is_numbered() -> None:
+    findings = extract_text(
+        "Recommendations\nRecommendation 1: Police Scotland should audit every productions store.\n"
+        "Summary of recommendations\nRecommendation 1\n"
+        "Police Scotland should audit every productions store.\n"
+    ).findings
+    assert [(f.reference, f.text) for f in findings] == [
+        ("1", "Police Scotland should audit every productions store.")
+    ]
+
+
+def test_two_columns_side_by_side_are_read_one_after_the_other(tmp_path: Path) -> None:
+    left = [f"Left column line {n} about the school." for n in range(14)]
+    right = ["Recommendations", "R1   Improve attendance across all year groups."]
+    right += [f"Right column narrative line {n}." for n in range(12)]
+    rows = [f"{a:<50}{b}" for a, b in zip(left, right, strict=True)]
+    path = tmp_path / "layout.txt"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert [f.text for f in extract_file(path).findings] == [
+        "Improve attendance across all year groups."
     ]

@@ -15,7 +15,7 @@ from actions.intake.extract.lines import Line
 from actions.intake.extract.model import Kind
 
 _AFI_HEAD = (
-    r"areas?\s+(?:for|of|requiring)\s+(?:further\s+)?(?:improvement|review|development)"
+    r"(?:areas?|aspects?)\s+(?:for|of|requiring)\s+(?:further\s+)?(?:improvement|review|development)"
     r"|suggestions?|improvements?\s+(?:needed|required)|points?\s+for\s+improvement"
     # Ofsted ILACS/SIF: "What needs to improve?", "What does the local authority need to improve?"
     r"|what\s+(?:still\s+)?needs?\s+(?:to\s+)?(?:improve|improving|improvement|to\s+be\s+improved)"
@@ -39,13 +39,15 @@ _HEAD = (
     r"|actions?\s+the\s+provider\s+(?:must|should)\s+take)"
 )
 # The whole line is a heading: "Areas for improvement", "7. RECOMMENDATIONS", "Recommendations (14)"
-HEADING = re.compile(rf"^(?:{_HEAD})(?:\s*\(\d+\))?\s*[:.?]?$", re.I)
+# An annex may carry the list: "Annex 1: Recommendations", "Appendix B – Recommendations"
+_PLACE = r"(?:(?:annex|appendix)\s+[\w.]{1,4}\s*[:.–-]?\s+)?"
+HEADING = re.compile(rf"^{_PLACE}(?:{_HEAD})(?:\s*\(\d+\))?\s*[:.?]?$", re.I)
 # A heading with the first item on its line: "Cause of concern: The force …", "Recommendations R1 …"
 HEADING_INLINE = re.compile(
     rf"^(?:{_HEAD})(?:\s*[:–-]\s+|\s+(?=(?:[A-Z]{{1,3}}\d{{1,3}}|\d{{1,2}}(?:\.\d+)*)\s))", re.I
 )
 # "Area for improvement" in the singular heads one item (HMICFRS 2021+ boxes); prose follows it.
-SINGULAR_AFI = re.compile(r"^area\s+for\s+(?:improvement|development)\s*:?$", re.I)
+SINGULAR_AFI = re.compile(r"^(?:area|aspect)\s+for\s+(?:improvement|development)\s*:?$", re.I)
 # "Recommendation: …" under a numbered concern answers that concern only (HMIP 2022+).
 SINGULAR_REC = re.compile(r"^recommendation\s*[:–-]", re.I)
 # Headings of a report's own structure: whatever list was open has ended.

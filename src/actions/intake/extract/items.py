@@ -109,11 +109,14 @@ class ItemAssembler(SectionTracker):
     def _interrupts(self, line: Line, section: Section, last: Item | None) -> bool:
         """A heading of the report's structure, a title between items or a sub-heading after
         them: the list ends or goes on under the title (True: handled)."""
+        if _chapter(line) and section.single and section.items:
+            self._end_list()  # "3. Monitoring devices" after "Recommendation B": a chapter
+            return True
+        if line.marker in (None, "number") and STRUCTURE_HEADING.match(line.text):
+            self._end_list()  # "Next steps", "5. Good practice": the list is over
+            return True
         if line.marker is not None:
             return False
-        if STRUCTURE_HEADING.match(line.text):
-            self._end_list()  # "Next steps", "Background", "Strengths": the list is over
-            return True
         if section.marked and last and title_like(line.text):
             section.after_title = True
             return True
@@ -274,3 +277,10 @@ def _norm(text: str) -> str:
 
 def _same_or_truncated(a: str, b: str) -> bool:
     return a == b or (len(b) > 20 and a.startswith(b)) or (len(a) > 20 and b.startswith(a))
+
+
+def _chapter(line: Line) -> bool:
+    """A chapter's number and title set as a numbered line: "3. Monitoring devices"."""
+    whole = line.marker == "number" and (line.reference or "").isdigit()
+    return whole and title_like(line.text)
+

@@ -33,7 +33,8 @@ _SINGLE_NUMBER = re.compile(r"^\(?(\d{1,3})[.)]\s+(?=\S)")  # 1. / 1) / (1)
 _LETTER = re.compile(r"^\(?([a-z]|[ivx]{1,4})\)\s+(?=\S)")  # (a) / a) / (iv)
 _LABEL = re.compile(
     r"^(recommendation|area\s+for\s+(?:improvement|development)|afi|cause\s+of\s+concern|suggestion)"
-    r"\s*(?P<ref>\d{1,3}(?:\.\d{1,3})?)\s*[:.\-–]?\s*(?=\S|$)",
+    # "Recommendation 3", "AFI 2.1", "Recommendation A" (a capital letter, never "a")
+    r"\s*(?P<ref>\d{1,3}(?:\.\d{1,3})?|(?-i:[A-Z])\b)\s*[:.\-–]?\s*(?=\S|$)",
     re.I,
 )
 _CODE = re.compile(r"^([A-Z]{1,3}\d{1,3})(?:[.:)]\s*|\s+)(?=[A-Z(‘'\"])")  # R1, T10, AFI3
@@ -117,13 +118,24 @@ def prepare_lines(text: str) -> list[Line]:
     paged = "\f" in text
     page = 1
     lines: list[Line] = []
+    column: int | None = None  # the findings column of the table being read, by its header
+    pair: tuple[int, int] | None = None  # its cause-of-concern and recommendation columns
     for index, row in enumerate(raw):
         if "\f" in row:  # a page break (the PDF reader, pdftotext)
             page += row.count("\f")
             row = row.replace("\f", "")
         at_page, lineno = (page if paged else None), index + 1
         if _is_table_header(raw, index):
-            lines.extend(replace(ln, page=at_page, lineno=lineno) for ln in _findings_column(row))
+            named, column = _findings_column(row)
+            pair = _concern_columns(row)
+            if pair is None:
+                lines.extend(replace(ln, page=at_page, lineno=lineno) for ln in named)
+            continue
+        if row.strip() and not row.lstrip().startswith("|"):
+            column = pair = None
+        if pair is not None and not _is_table_rule(row):
+            concern_lines = _concern_row(row, pair)
+            lines.extend(replace(ln, page=at_page, lineno=lineno) for ln in concern_lines)
             continue
         if _is_table_rule(row):
             continue
@@ -132,18 +144,19 @@ def prepare_lines(text: str) -> list[Line]:
         if heading := _HEADING_MARK.match(row):
             level, row = len(heading[1]), heading[2]
         for piece in _split_inline_bullets(row) if level is None else [row]:
-            line = classify(piece)
+            line = classify(piece, column)
             if line is not None:
                 lines.append(replace(line, heading=level, page=at_page, lineno=lineno))
     return lines
 
 
-def classify(piece: str) -> Line | None:
-    """One stripped piece of text → a Line, or None when it is noise."""
+def classify(piece: str, column: int | None = None) -> Line | None:
+    """One stripped piece of text → a Line, or None when it is noise. ``column``: a table's
+    findings column, when its header named one."""
     if piece == STATUS_BLOCK:
         return Line("", status_block=True)
     if piece.startswith("|"):
-        return _table_row(piece)
+        return _table_row(piece, column)
     text = collapse(piece)
     if not text or is_noise(text):
         return None
@@ -312,7 +325,9 @@ _NOT_FINDINGS = re.compile(
     # "Progress on recommendations from the last inspection"): old findings, not new ones.
     r"|^#{1,6}\s+(?=.*\b(?:progress|completed|closed|achieved)\b)(?=.*\b(?:(?:previous|last|earlier"
     r"|prior)\s+(?:inspections?|reports?|visits?|areas|recommendations|causes)|since\s+(?:our|the)"
-    r"\s+last)\b)",
+    r"\s+last)\b)"
+    r"|^#{1,6}\s+(?:\d+\.?\s+)?(?:previous|earlier|prior)\s+(?:areas|recommendations|causes"
+    r"|requirements)\b",
     re.I,
 )
 
@@ -378,6 +393,8 @@ def _continues_row(above: list[str], cells: list[str]) -> bool:
         return False
     if cells[0] and not cells[0][:1].islower():
         return False
+    if any(_ROW_ID.fullmatch(c) for c in cells if c):
+        return False  # "|  | R2 | … |": a row of its own under a cell that spans rows
     return all(
         not c or (a and (c[:1].islower() or not a.endswith((".", "!", "?", ":", ";"))))
         for a, c in zip(above, cells, strict=True)
@@ -404,24 +421,54 @@ _FINDINGS_COLUMN = re.compile(
 )
 
 
-def _findings_column(row: str) -> list[Line]:
-    """The findings column's name as a heading line, so the rows below read as its items."""
+def _findings_column(row: str) -> tuple[list[Line], int | None]:
+    """The findings column's name as a heading line, so the rows below read as its items, and
+    the column's index."""
     cells = [collapse(cell) for cell in row.strip().strip("|").split("|")]
-    names = [m[1] for cell in cells if (m := _FINDINGS_COLUMN.match(cell))]
+    names = [
+        (len(m[1]), n, m[1]) for n, cell in enumerate(cells) if (m := _FINDINGS_COLUMN.match(cell))
+    ]
+    if not names:
+        return [], None
     # "| AFI | Area for improvement | Owner |": the spelled-out name is the text column's.
-    return [Line(max(names, key=len))] if names else []
+    _, index, name = max(names)
+    return [Line(name)], index
 
 
 _ROW_ID = re.compile(r"[A-Z]{0,3}\s?\d{1,4}|[A-Z]{0,3}\d{1,2}\.\d{1,3}")  # 7, R1, AFI 3, 2.14
 
 
-def _table_row(row: str) -> Line | None:
-    """``| T1 | text | addressee | status |`` → the text cell, numbered by the id cell."""
-    cells = [collapse(cell) for cell in row.strip().strip("|").split("|")]
-    cells = [cell for cell in cells if cell]
+def _concern_columns(header: str) -> tuple[int, int] | None:
+    """ "| Cause of concern | Ref | Recommendation | By when |": both columns' indexes."""
+    cells = [collapse(cell).lower() for cell in header.strip().strip("|").split("|")]
+    concern = [n for n, c in enumerate(cells) if re.fullmatch(r"causes?\s+of\s+concern", c)]
+    recommendation = [n for n, c in enumerate(cells) if re.fullmatch(r"recommendations?", c)]
+    return (concern[0], recommendation[0]) if concern and recommendation else None
+
+
+def _concern_row(row: str, pair: tuple[int, int]) -> list[Line]:
+    """A row of a concern's recommendations; the concern's cell spans its rows, so it is empty
+    (or absent) in all but the first. Read as the report would print them: the concern, then
+    its recommendations under it."""
+    every = [collapse(cell) for cell in row.strip().strip("|").split("|")]
+    concern = every[pair[0]] if pair[0] < len(every) else ""
+    rest = "| " + " | ".join(c for n, c in enumerate(every) if n != pair[0]) + " |"
+    recommendation = _table_row(rest, pair[1] - (pair[0] < pair[1]))
+    lines = [Line("Cause of concern"), Line(concern, marker="row")] if concern else []
+    if recommendation is not None and recommendation.text:
+        lines += [Line("Recommendations"), recommendation]
+    return lines
+
+
+def _table_row(row: str, column: int | None = None) -> Line | None:
+    """``| T1 | text | addressee | status |`` → the text cell (the findings column the header
+    named, else the longest: "What we found" beside it may be longer), numbered by the id cell."""
+    every = [collapse(cell) for cell in row.strip().strip("|").split("|")]
+    cells = [cell for cell in every if cell]
     if not cells:
         return None
-    text = max(cells, key=len)
+    named = every[column] if column is not None and column < len(every) else ""
+    text = named or max(cells, key=len)
     ref = next((c for c in cells if c != text and _ROW_ID.fullmatch(c)), None)
     line = parse_marker(text)
     due = next((group for c in cells if c != text and (group := deadline_group(c))), None)

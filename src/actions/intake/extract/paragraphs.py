@@ -20,7 +20,8 @@ _PREAMBLE = re.compile(
 # The inspectorate or the document speaking of itself before a list: "We told the trust that …",
 # "The table shows each area for improvement …", "This plan sets out …".
 _SPEAKS_OF_ITSELF = re.compile(
-    r"^(?:we|our)\s|^(?:the|this)\s+(?:table|plan|section|list)\s+(?:shows|sets|lists|gives)\b",
+    r"^(?:we|our)\s|^(?:the|this)\s+(?:following\s+)?(?:table|plan|section|list)\s+"
+    r"(?:shows|sets|lists|gives)\b",
     re.I,
 )
 # A lead-in: "…the local authority should take the following action.", "…as follows:"

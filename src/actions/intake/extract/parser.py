@@ -32,7 +32,7 @@ from actions.intake.extract.headings import (
     label_kind,
 )
 from actions.intake.extract.items import ItemAssembler
-from actions.intake.extract.lines import Line, parse_marker
+from actions.intake.extract.lines import Line, parse_marker, plain_words
 from actions.intake.extract.model import ExtractedFinding
 from actions.intake.extract.paragraphs import (
     LEAD_IN,
@@ -49,7 +49,7 @@ from actions.intake.extract.questions import (
     is_question,
     prose_grade,
 )
-from actions.intake.extract.sections import Section
+from actions.intake.extract.sections import Item, Section
 from actions.intake.extract.source_refs import split_source_refs
 
 # split_source_refs lived here before the parser was split; tests still import it from here.
@@ -209,5 +209,33 @@ class Parser(ItemAssembler):
             if (i.parts or not LEAD_IN.search(i.text))
             and not (i.tentative and stops_without_punctuation(i.text))
         ]
+        self.items = without_repeats(self.items)
         findings = self.findings()
         return findings, self.warnings + uncertain_warnings(findings, self.items)
+
+
+def without_repeats(items: list[Item]) -> list[Item]:
+    """A finding stated twice (a summary repeating the list, a pull-out box quoting it) is one
+    finding: the statement that numbers it, else the first. Recommendations of a dropped
+    concern answer the one kept."""
+    kept: dict[tuple[str, str, tuple[str, ...]], Item] = {}
+    same: dict[int, Item] = {}  # id of a dropped item -> the item kept for it
+    for item in items:
+        if not item.text:
+            continue
+        text = split_source_refs(item.text)[0]  # "(paragraph 3.8)" is where, not what
+        key = (item.kind, " ".join(plain_words(text)), tuple(item.parts))
+        first = kept.setdefault(key, item)
+        if first is item:
+            continue
+        if first.reference is None and item.reference is not None:
+            kept[key] = item
+            same[id(first)] = item
+        else:
+            same[id(item)] = first
+    out = [item for item in items if id(item) not in same]
+    for item in out:
+        if item.parent is not None and id(item.parent) in same:
+            item.parent = same[id(item.parent)]
+    return out
+

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from actions.common.errors import UserInputError
+from actions.intake.extract.columns import unfold_columns
 from actions.intake.extract.lines import collapse
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -61,7 +62,7 @@ def read_txt(data: bytes, path: Path) -> str:
     text = decode_text(data, path)
     if not text.strip():
         raise UserInputError(f"{path}: file is empty")
-    return text
+    return unfold_columns(text)
 
 
 def decode_text(data: bytes, path: Path) -> str:
@@ -168,6 +169,9 @@ def _walk_html(node: Any, out: list[str]) -> None:
             # An item's paragraph (<li><p>…) starts on the marker's line, not below it.
             out.append("\n" + _list_prefix(child) + "".join(inner).lstrip("\n "))
             out.append("\n")
+        elif child.name == "dt" and (term := collapse(child.get_text(" "))):
+            # A term names what its <dd> says ("2 Victims and witnesses"): a sub-heading.
+            out.append(f"\n###### {term}\n")
         elif child.name in _HEADINGS:
             # "## text": the parser ends a section at the next heading of its level or higher.
             text = collapse(child.get_text(" "))
@@ -248,6 +252,8 @@ def _docx_lines(document: Any, container: Any = None, parent: Any = None) -> lis
         tag = element.tag.rsplit("}", 1)[-1]
         if tag == "p":
             lines.append(_docx_paragraph(Paragraph(element, parent), document, counters))
+            for box in _text_boxes(element):  # a text box anchored in the paragraph
+                lines.extend(_docx_lines(document, box, parent))
         elif tag == "tbl":
             table = Table(element, parent)
             if _is_box(table):  # a shaded box or frame: its content reads as the page does
@@ -257,6 +263,20 @@ def _docx_lines(document: Any, container: Any = None, parent: Any = None) -> lis
                 lines.extend(_docx_table(table))
             counters.clear()
     return lines
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def _text_boxes(paragraph: Any) -> list[Any]:
+    """The text boxes in a paragraph's runs; Word stores each twice (a drawing and a VML
+    fallback for old readers): the fallback's copy is left out."""
+    boxes = []
+    for box in paragraph.iter(f"{_W}txbxContent"):
+        if not any(ancestor.tag == _FALLBACK for ancestor in box.iterancestors()):
+            boxes.append(box)
+    return boxes
 
 
 def _distinct_cells(table: Any) -> list[Any]:
