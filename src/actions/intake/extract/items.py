@@ -283,4 +283,3 @@ def _chapter(line: Line) -> bool:
     """A chapter's number and title set as a numbered line: "3. Monitoring devices"."""
     whole = line.marker == "number" and (line.reference or "").isdigit()
     return whole and title_like(line.text)
-

@@ -238,4 +238,3 @@ def without_repeats(items: list[Item]) -> list[Item]:
         if item.parent is not None and id(item.parent) in same:
             item.parent = same[id(item.parent)]
     return out
-
