@@ -13,9 +13,9 @@ from sqlmodel import Session
 
 from actions.chasing.candidates import BATCH, CHASE
 from actions.chasing.routing import Line, Recipient
-from actions.domain.models import Action, AuditRecord, Message, MessageItem
+from actions.domain.models import Action, Message, MessageItem
 from actions.domain.types import utcnow
-from actions.store.bulk import among, bulk_insert, bulk_insert_values, insert_with_ids
+from actions.store.bulk import among, bulk_insert_values, insert_with_ids
 from actions.tracking import audit
 
 if TYPE_CHECKING:
@@ -130,19 +130,11 @@ class Writer:
                 .values(escalation_level=level)
             )
         reason = f"escalated as of {self.plan.as_of.isoformat()}"
-        audit_rows = [
-            {
-                "at": self.now,
-                "actor": audit.SYSTEM_ACTOR,
-                "entity": "action",
-                "entity_id": aid,
-                "action_id": aid,
-                "field": "escalation_level",
-                "old": str(old),
-                "new": str(new),
-                "reason": reason,
-            }
-            for aid, (old, new) in self.levels.items()
-        ]
-        bulk_insert(self.session, AuditRecord.__table__, audit_rows)  # type: ignore[attr-defined]
+        trail = audit.Trail(self.session, audit.SYSTEM_ACTOR, self.now, reason)
+        trail.insert(
+            [
+                trail.action_row(aid, "escalation_level", old, new)
+                for aid, (old, new) in self.levels.items()
+            ]
+        )
         self.levels = {}

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import logging
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from actions.common.errors import UserInputError
 from actions.reports.content import ReportContent
 from actions.reports.filters import rag_label, status_label
 from actions.reports.templates import environment
@@ -275,3 +277,13 @@ def write_pdf(html: str, path: Path) -> Path:
     with _quiet_weasyprint():
         HTML(string=html, url_fetcher=_no_fetch).write_pdf(path)
     return path
+
+
+def writable_dir(out_dir: Path) -> None:
+    """Make ``out_dir`` (with its parents) or say in one line why reports cannot go there."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserInputError(f"{out_dir}: cannot write reports there ({exc.strerror})") from None
+    if not os.access(out_dir, os.W_OK):
+        raise UserInputError(f"{out_dir}: cannot write reports there (permission denied)")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -115,20 +114,10 @@ def _content(
     return build(data, title=title, pack=pack)
 
 
-def writable_dir(out_dir: Path) -> None:
-    """Make ``out_dir`` (with its parents) or say in one line why reports cannot go there."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserInputError(f"{out_dir}: cannot write reports there ({exc.strerror})") from None
-    if not os.access(out_dir, os.W_OK):
-        raise UserInputError(f"{out_dir}: cannot write reports there (permission denied)")
-
-
 def write_formats(
     content: ReportContent, out_dir: Path, stem: str, formats: Sequence[str]
 ) -> ReportOutput:
-    writable_dir(out_dir)
+    render.writable_dir(out_dir)
     try:
         return _write_formats(content, out_dir, stem, formats)
     except OSError as exc:  # a full disk, a special file system such as /proc

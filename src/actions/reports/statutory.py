@@ -18,6 +18,7 @@ from actions.domain.models import Kind
 from actions.reports.content import ReportContent
 from actions.reports.data import InspectionInfo
 from actions.reports.filters import kind_label, long_date, status_label
+from actions.reports.render import writable_dir
 from actions.reports.templates import environment
 
 if TYPE_CHECKING:
@@ -90,9 +91,6 @@ def build_response(content: ReportContent) -> StatutoryResponse:
 
 
 def write(content: ReportContent, out_dir: Path) -> dict[str, Path]:
-    # local: actions.reports.service imports this module (an import cycle at the top)
-    from actions.reports.service import writable_dir
-
     response = build_response(content)
     writable_dir(out_dir)
     stem = f"statutory-response-{response.inspection.code.lower()}-{content.as_of.isoformat()}"
