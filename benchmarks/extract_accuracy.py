@@ -45,7 +45,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.extract_formats import FORMATS, expected, fixture_names, norm_text, write_format
-from tests.test_extract_heldout import (
+from tests.support.heldout import (
     BATCH5,
     NATIVE,
     PRINTED_LINES,

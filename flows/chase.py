@@ -18,10 +18,11 @@ from flows.common import (
     publish_markdown,
     publish_table,
     resolve_as_of,
+    transient_only,
 )
 
 
-@task(retries=2, retry_delay_seconds=[10, 60])
+@task(retries=2, retry_delay_seconds=[10, 60], retry_condition_fn=transient_only)
 def plan_and_deliver(kind: str, as_of: date, dry_run: bool) -> Outcome[ChaseResult]:
     """One coarse task: the same service as ``actions chase`` in-process (a constant number
     of SQL statements to plan, then delivery of what was planned). Safe to retry: every item

@@ -60,6 +60,14 @@ class Outcome(Generic[R]):
         return Failed(message=self.error["error"], data=self.error)
 
 
+def transient_only(task: Any, task_run: Any, state: State) -> bool:
+    """A task's ``retry_condition_fn``: retry only a transient error (a dropped database
+    connection). A bug, or a user error raised outside ``call_service``, fails the same way
+    again, and its retries would only delay the message."""
+    error = state.data
+    return isinstance(error, ActionsError) and error.transient
+
+
 def call_service(function: Callable[..., R], *args: Any, **kwargs: Any) -> Outcome[R]:
     """Run a service in a task: a user error (bad file, unknown person...) becomes data, not a
     crash, because retrying will not help and its traceback helps nobody. A transient one (a

@@ -7,10 +7,10 @@ from prefect.states import Completed, Failed, State
 
 from actions import services
 from actions.results import DeliveryResult
-from flows.common import Outcome, call_service, publish_table
+from flows.common import Outcome, call_service, publish_table, transient_only
 
 
-@task(retries=3, retry_delay_seconds=[30, 120, 600])
+@task(retries=3, retry_delay_seconds=[30, 120, 600], retry_condition_fn=transient_only)
 def deliver_messages(message_ids: list[int] | None = None) -> Outcome[DeliveryResult]:
     """Send due messages (all, or the given ones) in one task; outcomes are in the database."""
     return call_service(services.deliver_outbox, message_ids)

@@ -10,22 +10,17 @@ from prefect import flow, task
 from prefect.states import Completed, State
 
 from actions import services
-from actions.intake.ingest import InspectionMeta
 from actions.results import IngestResult
-from flows.common import Outcome, call_service, publish_markdown, publish_table
+from flows.common import Outcome, call_service, publish_markdown, publish_table, transient_only
 
 
-@task(retries=1, retry_delay_seconds=10)
+@task(retries=1, retry_delay_seconds=10, retry_condition_fn=transient_only)
 def ingest_file(
     path: str, meta: dict[str, Any], dry_run: bool, received_at: datetime | None
 ) -> Outcome[IngestResult]:
     """Extraction and writing in one task, in one transaction."""
     return call_service(
-        services.ingest_report,
-        Path(path),
-        InspectionMeta(**{**meta, "addressees": tuple(meta.get("addressees") or ())}),
-        dry_run=dry_run,
-        received_at=received_at,
+        services.ingest_report, Path(path), meta, dry_run=dry_run, received_at=received_at
     )
 
 

@@ -20,10 +20,11 @@ from flows.common import (
     publish_markdown,
     publish_table,
     resolve_as_of,
+    transient_only,
 )
 
 
-@task(retries=1, retry_delay_seconds=30)
+@task(retries=1, retry_delay_seconds=30, retry_condition_fn=transient_only)
 def write_and_send(as_of: date, out_dir: str, options: dict[str, Any]) -> Outcome[ReportResult]:
     return call_service(services.progress_report, as_of, Path(out_dir), **options)
 

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from actions.common.settings import reset_settings
 from actions.store import db
+from tests.support.helpers import truncate_all
 
 # Property tests explore new random cases on developers' machines; CI (which sets CI=true)
 # replays a fixed sequence, so a landing never depends on which cases a run happened to draw.
@@ -132,19 +133,6 @@ def pg_url() -> Iterator[str]:
     admin.dispose()
 
 
-def _truncate_all(engine: Engine) -> None:
-    from sqlmodel import SQLModel
-
-    import actions.domain.models  # noqa: F401
-
-    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-    with engine.begin() as conn:
-        # The audit table refuses TRUNCATE (migration 0003); a test database may be emptied
-        # between tests: as a replica, this session fires no ordinary trigger (superuser only).
-        conn.execute(text("SET LOCAL session_replication_role = replica"))
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-
-
 @pytest.fixture(params=BACKENDS)
 def database_url(
     request: pytest.FixtureRequest,
@@ -159,7 +147,7 @@ def database_url(
         url = f"sqlite:///{path}"
     else:
         url = request.getfixturevalue("pg_url")
-        _truncate_all(db.get_engine(url))
+        truncate_all(db.get_engine(url))
     monkeypatch.setenv("ACTIONS_DATABASE_URL", url)
     reset_settings()
     return url

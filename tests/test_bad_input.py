@@ -37,8 +37,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, select
-from sqlmodel import SQLModel
+from sqlalchemy import Engine
 
 from actions.common.settings import reset_settings
 from actions.domain.lifecycle import UpdateRequest
@@ -51,7 +50,8 @@ from actions.transfer import COLUMNS as ACTION_COLUMNS
 from actions.web import create_app
 from tests.support.cli_runner import Result, actions
 from tests.support.extract_formats import write_format
-from tests.support.helpers import seed_action, seed_people
+from tests.support.helpers import dump, seed_action, seed_people
+from tests.support.portal import csrf_of
 
 #: Cases tried per entry point and outcome (exit code or HTTP status), printed at the end.
 CASES: dict[str, Counter[int]] = defaultdict(Counter)
@@ -73,17 +73,6 @@ def examples(count: int) -> Any:
 
 
 # --------------------------------------------------------------------------- invariants
-
-
-def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table in id order: equal dumps mean an unchanged database."""
-    with engine.connect() as conn:
-        return {
-            table.name: [
-                tuple(row) for row in conn.execute(select(table).order_by(*table.primary_key))
-            ]
-            for table in SQLModel.metadata.sorted_tables
-        }
 
 
 def assert_well_behaved(result: Result) -> None:
@@ -614,9 +603,7 @@ def signed_in(
     client = TestClient(app, client=address or (f"10.{n // 250 % 250}.{n % 250}.1", 50000))
     link = portal_link(email).split("://", 1)[1].split("/", 1)[1]
     assert client.get(f"/{link}", follow_redirects=False).status_code == 303
-    match = re.search(r'name="csrf" value="([^"]+)"', client.get("/me").text)
-    assert match, "no CSRF field on the page"
-    return client, match.group(1)
+    return client, csrf_of(client.get("/me").text)
 
 
 def form_fields(names: list[str], values: dict[str, Any]) -> st.SearchStrategy[dict[str, str]]:

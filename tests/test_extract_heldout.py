@@ -7,41 +7,30 @@ findings) without running it, to check that its rules generalise. Each starts wi
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from actions.intake.extract import extract_file
-from tests.support.extract_formats import FORMATS, file_name, match_count, norm_text, write_text_as
+from tests.support.extract_formats import FORMATS, match_count, norm_text
+from tests.support.heldout import (
+    BATCH5,
+    HELDOUT,
+    NATIVE,
+    PRINTED_LINES,
+    heldout_expected,
+    heldout_names,
+    native_expected,
+    native_files,
+    printed_line_expected,
+    printed_line_names,
+    write_heldout,
+)
 
-HELDOUT = Path(__file__).parent / "fixtures" / "heldout"
 FLOOR = 0.95
 #: Fields an expected finding may state besides kind and text; checked when stated.
 CHECKED = ("reference", "due", "due_text", "parent", "parts", "source_refs")
-
-
-def heldout_names() -> list[str]:
-    return sorted(p.stem for p in HELDOUT.glob("*.txt"))
-
-
-def heldout_text(name: str) -> str:
-    text = (HELDOUT / f"{name}.txt").read_text(encoding="utf-8")
-    first, _, rest = text.partition("\n")
-    return rest if first.startswith("SYNTHETIC:") else text
-
-
-def heldout_expected(name: str) -> list[dict[str, Any]]:
-    data: list[dict[str, Any]] = json.loads(
-        (HELDOUT / f"{name}.expected.json").read_text(encoding="utf-8")
-    )
-    return data
-
-
-def write_heldout(name: str, fmt: str, directory: Path) -> Path:
-    """The held-out text as ``fmt`` (its SYNTHETIC line left out)."""
-    return write_text_as(heldout_text(name), fmt, directory / file_name(name, fmt))
 
 
 def found_in(name: str, fmt: str, directory: Path) -> list[dict[str, Any]]:
@@ -88,18 +77,6 @@ def test_heldout_details(name: str, tmp_path: Path) -> None:
 
 
 # -- batch 3: text as pdftotext gives it (one printed line a line), scored as text -------------
-PRINTED_LINES = Path(__file__).parent / "fixtures" / "heldout3"
-
-
-def printed_line_names() -> list[str]:
-    return sorted(p.stem for p in PRINTED_LINES.glob("*.txt"))
-
-
-def printed_line_expected(name: str) -> list[dict[str, Any]]:
-    data: list[dict[str, Any]] = json.loads(
-        (PRINTED_LINES / f"{name}.expected.json").read_text(encoding="utf-8")
-    )
-    return data
 
 
 def test_printed_line_reports_read_as_text(tmp_path: Path) -> None:
@@ -118,20 +95,6 @@ def test_printed_line_reports_read_as_text(tmp_path: Path) -> None:
 
 
 # -- batch 4: native structure (Word numbering and tables, GOV.UK-style HTML, typeset PDFs) -----
-NATIVE = Path(__file__).parent / "fixtures" / "heldout4"
-BATCH5 = Path(__file__).parent / "fixtures" / "heldout5"
-NATIVE_SUFFIXES = (".docx", ".html", ".pdf", ".txt")
-
-
-def native_files(folder: Path = NATIVE) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.suffix in NATIVE_SUFFIXES)
-
-
-def native_expected(path: Path) -> list[dict[str, Any]]:
-    data: list[dict[str, Any]] = json.loads(
-        path.with_name(f"{path.stem}.expected.json").read_text(encoding="utf-8")
-    )
-    return data
 
 
 def _native_score(folder: Path) -> tuple[int, int, int, dict[str, float]]:

@@ -16,11 +16,14 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from actions.common.settings import reset_settings
 from actions.domain.models import Action, AuditRecord, Person, RepeatSuggestion
 from actions.repeats.features import terms, words
 from actions.repeats.matching import Candidate, match
+from actions.web import create_app
 from tests.support.cli_runner import Result, actions
 from tests.support.helpers import PEOPLE_CSV, write
+from tests.support.portal import PORTAL_SECRET, csrf_of, form, signed_in
 
 ROOT = Path(__file__).resolve().parents[1]
 EARLIER = ROOT / "src" / "actions" / "sample" / "northamptonshire_peel2018_legitimacy.txt"
@@ -398,11 +401,7 @@ def test_the_sro_decides_repeats_in_the_portal_and_no_one_else_can(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from actions.common.settings import reset_settings
-    from actions.web import create_app
-    from tests.test_web import SECRET, csrf_of, form, signed_in
-
-    monkeypatch.setenv("ACTIONS_SECRET_KEY", SECRET)
+    monkeypatch.setenv("ACTIONS_SECRET_KEY", PORTAL_SECRET)
     reset_settings()
     _two_inspections(capsys, session, tmp_path)
     app = create_app(database_url)

@@ -357,3 +357,19 @@ def test_report_to_an_unwritable_place_is_one_line_exit_2(
     assert result.code == 2
     assert result.err.startswith(f"error: {where}: cannot write reports there")
     assert result.err.count("\n") == 1 and "Traceback" not in result.err
+
+
+def test_only_the_scheduled_report_writes_the_packs_that_are_due(
+    session: Session, scenario: dict, tmp_path: Path
+) -> None:
+    """NOR-2018's next inspection is on 1 June 2027: its pack is due from 9 March (12 weeks)."""
+    from actions import services
+
+    assert services.write_due_packs(tmp_path / "early", date(2027, 3, 8)) == []
+    due = services.write_due_packs(tmp_path / "due", date(2027, 3, 9))
+    assert [pack["inspection"] for pack in due] == ["NOR-2018"]
+    assert Path(due[0]["html"]).exists() and Path(due[0]["pdf"]).exists()
+    # `actions report` (send=False) writes the report only, as docs/commands.md says.
+    written = services.progress_report(date(2027, 3, 9), tmp_path / "cli", formats="md", send=False)
+    assert written["packs"] == [] and written["queued"] == []
+    assert [p.name for p in (tmp_path / "cli").iterdir()] == [Path(written["files"]["md"]).name]

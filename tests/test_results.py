@@ -4,7 +4,8 @@ and comes back with its message and exit code; a transient one is raised for Pre
 from __future__ import annotations
 
 import pytest
-from flows.common import Outcome, call_service
+from flows.common import Outcome, call_service, transient_only
+from prefect.states import Failed
 
 from actions.common.errors import ActionsError, NotFoundError, RowErrors, UserInputError
 
@@ -48,3 +49,12 @@ def test_a_task_raises_a_transient_error_so_prefect_retries_it() -> None:
     with pytest.raises(Dropped):
         call_service(drop)
     assert call_service(lambda: 7) == Outcome(result=7)
+
+
+def test_tasks_retry_only_transient_errors() -> None:
+    class Dropped(ActionsError):
+        transient = True
+
+    assert transient_only(None, None, Failed(data=Dropped("connection dropped")))
+    assert not transient_only(None, None, Failed(data=KeyError("a bug")))
+    assert not transient_only(None, None, Failed(data=NotFoundError("no such action")))

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
-from sqlmodel import Session, SQLModel, col
+from sqlmodel import Session, col
 
 from actions.common.dates import today
 from actions.common.errors import RowErrors
@@ -31,22 +31,13 @@ from actions.transfer import (
     restore,
 )
 from tests.support.cli_runner import actions
-from tests.support.helpers import seed_action, seed_people
+from tests.support.helpers import dump, seed_action, seed_people
 
 AS_OF = "2027-01-10"
 LABEL = "PEEL 2018 legitimacy"
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, in primary-key order: equal dumps mean an unchanged database."""
-    with engine.connect() as conn:
-        return {
-            t.name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
-            for t in SQLModel.metadata.sorted_tables
-        }
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

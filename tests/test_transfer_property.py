@@ -28,9 +28,7 @@ from actions.common.tabular import read_table
 from actions.domain.models import KIND_CODES, Action, Finding, Inspection, Kind, Status
 from actions.store import db
 from actions.transfer import COLUMNS, export_actions, import_actions
-from tests.conftest import _truncate_all
-from tests.support.helpers import seed_people
-from tests.test_transfer import dump
+from tests.support.helpers import dump, seed_people, truncate_all
 
 AS_OF = today()
 PROPERTY_SETTINGS = settings(
@@ -88,7 +86,7 @@ def fresh_engine(database_url: str, template: Path, tmp_path: Path) -> Iterator[
         engine = db.make_engine(f"sqlite:///{path}")
     else:
         engine = db.get_engine(database_url)
-        _truncate_all(engine)
+        truncate_all(engine)
     with Session(engine) as session:
         seed_people(session)
         session.commit()

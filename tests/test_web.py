@@ -36,9 +36,10 @@ from actions.tracking.updates import post_update
 from actions.web import create_app
 from actions.web.security import MAX_BODY_BYTES, RedactPortalTokens
 from tests.support.helpers import seed_action, seed_people
+from tests.support.portal import PORTAL_SECRET, csrf_of, form, path_of, signed_in
 from tests.support.servers import free_port
 
-SECRET = "web-test-secret-0123456789abcdef"
+SECRET = PORTAL_SECRET
 REF = "NOR-2018-AFI-01"  # owner@
 OTHER_REF = "NOR-2018-AFI-02"  # other@, overdue
 OWNER, OTHER, MANAGER, SRO = (
@@ -68,28 +69,6 @@ def app(database_url: str, engine: Engine, secret: None) -> FastAPI:
             text="The force should audit its use of stop and search powers.",
         )
     return create_app(database_url)
-
-
-def path_of(link: str) -> str:
-    return link.split("://", 1)[1].split("/", 1)[1].join(["/", ""])
-
-
-def signed_in(app: FastAPI, email: str) -> TestClient:
-    client = TestClient(app)
-    response = client.get(path_of(portal_link(email)), follow_redirects=False)
-    assert response.status_code == 303, response.text
-    return client
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert match, "no CSRF field on the page"
-    return match.group(1)
-
-
-def form(csrf: str, **fields: str) -> dict[str, str]:
-    base = {"status": "", "progress": "", "note": "", "evidence_url": "", "deadline": ""}
-    return {"csrf": csrf, **base, "reason": "", **fields}
 
 
 def post_update_form(client: TestClient, ref: str, **fields: str) -> tuple[int, str]:

@@ -77,12 +77,8 @@ def run_ingest(
 ) -> IngestResult:
     if prefect_server() is None:
         from actions import services
-        from actions.intake.ingest import InspectionMeta
 
-        values = {**meta, "addressees": tuple(meta.get("addressees") or ())}
-        return services.ingest_report(
-            Path(path), InspectionMeta(**values), dry_run=dry_run, received_at=received_at
-        )
+        return services.ingest_report(Path(path), meta, dry_run=dry_run, received_at=received_at)
     _configure_prefect()
     from flows.ingest import ingest_report
 

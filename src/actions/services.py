@@ -9,9 +9,10 @@ what the user must fix. Delivery and reports are imported inside the functions t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from actions.common.settings import get_settings
 from actions.common.tabular import require_file
@@ -27,13 +28,14 @@ if TYPE_CHECKING:
 
 def ingest_report(
     path: Path,
-    meta: InspectionMeta,
+    meta: InspectionMeta | Mapping[str, Any],
     *,
     dry_run: bool = False,
     policy: Policy | None = None,
     received_at: datetime | None = None,
 ) -> IngestResult:
     require_file(path)
+    meta = meta if isinstance(meta, InspectionMeta) else InspectionMeta.of(meta)
     db.require_schema()
     policy = policy or load_policy()
     with db.session_scope() as session:

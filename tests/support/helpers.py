@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import Engine, text
+from sqlmodel import Session, SQLModel, select
 
 from actions.domain.models import Action, Finding, Inspection, Person
 from actions.domain.refs import short_title
@@ -76,3 +78,22 @@ def seed_action(
     session.add(action)
     session.flush()
     return action
+
+
+def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in primary-key order: equal dumps mean an unchanged database."""
+    with engine.connect() as conn:
+        return {
+            t.name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
+            for t in SQLModel.metadata.sorted_tables
+        }
+
+
+def truncate_all(engine: Engine) -> None:
+    """Empty every table of a PostgreSQL test database, sequences too."""
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        # The audit table refuses TRUNCATE (migration 0003); a test database may be emptied
+        # between tests: as a replica, this session fires no ordinary trigger (superuser only).
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

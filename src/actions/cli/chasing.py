@@ -11,6 +11,7 @@ import typer
 
 from actions.cli.app import AsOfOpt, JsonOpt, app, emit_json, err, fitted_table, out
 from actions.common.dates import as_of_or_today
+from actions.flows_api import run_chase, run_deliver
 from actions.results import ChaseResult
 
 DryRunOpt = Annotated[
@@ -19,7 +20,6 @@ DryRunOpt = Annotated[
 
 
 def _run(kind: str, as_of: str | None, dry_run: bool, as_json: bool) -> int:
-    from actions.flows_api import run_chase
 
     day = as_of_or_today(as_of)
     summary = run_chase(kind, day, dry_run=dry_run)
@@ -91,7 +91,6 @@ def escalate(as_of: AsOfOpt = None, dry_run: DryRunOpt = False, as_json: JsonOpt
 @app.command()
 def deliver(as_json: JsonOpt = False) -> None:
     """Send what is due in the outbox now, retries of earlier failures included."""
-    from actions.flows_api import run_deliver
 
     result = run_deliver()
     if as_json:

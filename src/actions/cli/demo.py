@@ -20,6 +20,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from actions.common.settings import reset_settings
+from actions.domain.lifecycle import UpdateRequest
+from actions.domain.models import Status
+from actions.domain.policy import reset_policy
+from actions.flows_api import run_chase, run_ingest, run_report
+from actions.store import db
+from actions.tracking.people import import_people
+from actions.tracking.updates import post_update, review
+
 SAMPLE_DIR = Path(__file__).parents[1] / "sample"
 SAMPLE_REPORT = SAMPLE_DIR / "northamptonshire_peel2018_legitimacy.txt"
 SAMPLE_PEOPLE = SAMPLE_DIR / "people.csv"
@@ -58,13 +67,9 @@ def prepare(folder: Path) -> DemoResult:
     os.environ.setdefault("ACTIONS_SECRET_KEY", secrets.token_urlsafe(32))
     if not os.environ.get("ACTIONS_EMAIL_URL"):
         os.environ["ACTIONS_OUTBOX_DIR"] = str(result.outbox)
-    from actions.common.settings import reset_settings
-    from actions.domain.policy import _load_file
-    from actions.store import db
-
     reset_settings()
     db.reset_engines()
-    _load_file.cache_clear()
+    reset_policy()
     return result
 
 
@@ -73,27 +78,18 @@ def _at(day: date, hour: int = 10) -> datetime:
 
 
 def _update(ref: str, by: str, day: date, **request: Any) -> None:
-    from actions.domain.lifecycle import UpdateRequest
-    from actions.store import db
-    from actions.tracking.updates import post_update
 
     with db.session_scope() as session:
         post_update(session, ref, UpdateRequest(**request), by=by, via="demo", now=_at(day))
 
 
 def _review(ref: str, by: str, day: date, *, accept: bool, note: str = "") -> None:
-    from actions.store import db
-    from actions.tracking.updates import review
 
     with db.session_scope() as session:
         review(session, ref, accept=accept, by=by, note=note, now=_at(day, 15))
 
 
 def run(folder: Path, say: Callable[[str], None]) -> DemoResult:
-    from actions.domain.models import Status
-    from actions.flows_api import run_chase, run_ingest, run_report
-    from actions.store import db
-    from actions.tracking.people import import_people
 
     result = prepare(folder)
     db.migrate()
@@ -184,7 +180,6 @@ def run(folder: Path, say: Callable[[str], None]) -> DemoResult:
 
 
 def _next_inspection(result: DemoResult, say: Callable[[str], None]) -> None:
-    from actions.flows_api import run_ingest
 
     summary = run_ingest(
         str(FOLLOW_UP),

@@ -7,7 +7,6 @@ Commands import what they use inside their functions (start-up speed: see :mod:`
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,6 +22,9 @@ from actions.cli.app import (
     plain,
 )
 from actions.common.dates import parse_date
+from actions.common.errors import UserInputError
+from actions.common.tabular import require_file
+from actions.flows_api import run_ingest
 from actions.results import IngestResult
 
 # --------------------------------------------------------------------------- reports in
@@ -44,7 +46,6 @@ def extract(
     Where the report looks like it holds findings the reader could not place, a warning on
     stderr names the page or line to check.
     """
-    from actions.common.errors import UserInputError
     from actions.intake.extract import extract_file
 
     if fmt not in {"json", "table", "csv"}:
@@ -109,25 +110,21 @@ def ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """Create the inspection, its findings and one action per finding (idempotent)."""
-    from actions.common.errors import UserInputError
-    from actions.common.tabular import require_file
-    from actions.flows_api import run_ingest
     from actions.intake.ingest import InspectionMeta
 
-    if not body.strip():
-        raise UserInputError("--body must name the inspected body")
-    meta = InspectionMeta(
-        body=body.strip(),
-        inspectorate=inspectorate,
-        title=title,
-        published=parse_date(published, what="--published") if published else None,
-        next_inspection=parse_date(next_inspection, what="--next-inspection")
+    meta = {
+        "body": body,
+        "inspectorate": inspectorate,
+        "title": title,
+        "published": parse_date(published, what="--published") if published else None,
+        "next_inspection": parse_date(next_inspection, what="--next-inspection")
         if next_inspection
         else None,
-        addressees=tuple(name.strip() for name in addressee or () if name.strip()),
-    )
-    require_file(file)  # a clear error before any flow run starts
-    summary = run_ingest(str(file.resolve()), asdict(meta), dry_run=dry_run)
+        "addressees": list(addressee or ()),
+    }
+    InspectionMeta.of(meta)  # a clear error before any flow run starts
+    require_file(file)
+    summary = run_ingest(str(file.resolve()), meta, dry_run=dry_run)
     if as_json:
         emit_json(summary)
         return

@@ -1,4 +1,7 @@
-"""Commands of the next inspection (docs/next-inspection.md): the repeat links a person decides."""
+"""Commands of the next inspection (docs/next-inspection.md): the repeat links a person decides.
+
+Commands import what they use inside their functions (start-up speed: see :mod:`actions.cli.app`).
+"""
 
 from __future__ import annotations
 

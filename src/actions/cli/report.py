@@ -1,4 +1,7 @@
-"""Commands of the `report` area (registered on the app when this module is imported)."""
+"""Commands of the `report` area (registered on the app when this module is imported).
+
+Commands import what they use inside their functions (start-up speed: see :mod:`actions.cli.app`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ import typer
 
 from actions.cli.app import AsOfOpt, JsonOpt, app, emit_json, out
 from actions.common.dates import as_of_or_today, parse_date
+from actions.common.errors import UserInputError
+from actions.flows_api import run_report
 
 ALL_FORMATS = "html,pdf,md,csv,xlsx"
 
@@ -61,8 +66,6 @@ def report(
     --statutory writes the draft response to the police and crime commissioner (due 56 days
     after publication) and --pack the pre-inspection pack instead of the progress report.
     """
-    from actions.common.errors import UserInputError
-    from actions.flows_api import run_report
     from actions.reports import generate_pack, generate_statutory_response, parse_formats
 
     day = as_of_or_today(as_of)

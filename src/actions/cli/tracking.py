@@ -23,6 +23,7 @@ from actions.cli.app import (
     rag_cell,
 )
 from actions.common.dates import as_of_or_today, parse_date
+from actions.common.errors import UserInputError
 
 # --------------------------------------------------------------------------- read
 
@@ -215,7 +216,6 @@ def review(
     as_json: JsonOpt = False,
 ) -> None:
     """Accept or reject a pending completion, deadline change or 'not accepted'."""
-    from actions.common.errors import UserInputError
     from actions.tracking.updates import review as review_action
 
     if accept == reject:

@@ -1,4 +1,7 @@
-"""Commands of the `transfer` area: bulk import and export of actions (docs/files.md)."""
+"""Commands of the `transfer` area: bulk import and export of actions (docs/files.md).
+
+Commands import what they use inside their functions (start-up speed: see :mod:`actions.cli.app`).
+"""
 
 from __future__ import annotations
 

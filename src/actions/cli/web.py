@@ -1,4 +1,7 @@
-"""Commands of the `web` area (registered on the app when this module is imported)."""
+"""Commands of the `web` area (registered on the app when this module is imported).
+
+Commands import what they use inside their functions (start-up speed: see :mod:`actions.cli.app`).
+"""
 
 from __future__ import annotations
 

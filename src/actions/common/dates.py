@@ -1,10 +1,11 @@
-"""Dates as users type them, deadlines reports state ("within six months"), and "today" in the
-product's timezone."""
+"""Dates as users type them, month arithmetic, and "today" in the product's timezone.
+
+(Deadlines as reports word them — "By 31 March 2025", "within six months" — are read by
+:mod:`actions.intake.extract.dates`.)"""
 
 from __future__ import annotations
 
-import re
-from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, timedelta
+from datetime import MAXYEAR, MINYEAR, UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from actions.common.errors import UserInputError
@@ -18,6 +19,10 @@ def london_date(moment: datetime) -> date:
     if moment.tzinfo is UTC and moment.hour != 23:
         return moment.date()
     return moment.astimezone(LONDON).date()
+
+
+def london_date_or_none(moment: datetime | None) -> date | None:
+    return london_date(moment) if moment else None
 
 
 def today() -> date:
@@ -56,56 +61,6 @@ def range_text() -> str:
 
 def as_of_or_today(value: str | None) -> date:
     return parse_date(value, what="--as-of") if value else today()
-
-
-_NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "eighteen": 18,
-    "twenty-four": 24,
-}
-_RELATIVE = re.compile(
-    r"within\s+(?P<n>\d+|[a-z-]+)\s+(?P<unit>day|week|month|year)s?", re.IGNORECASE
-)
-
-
-def relative_due(due_text: str | None, published: date | None) -> date | None:
-    """ "Within six months" of publication; "immediately" means within a month."""
-    if not due_text or not published:
-        return None
-    try:
-        return _relative_due(due_text, published)
-    except OverflowError:  # "within 99999 years": past the calendar, so no stated deadline
-        return None
-
-
-def _relative_due(due_text: str, published: date) -> date | None:
-    lowered = due_text.lower()
-    if "immediate" in lowered:
-        return add_months(published, 1)
-    match = _RELATIVE.search(lowered)
-    if not match:
-        return None
-    raw = match.group("n")
-    n = int(raw) if raw.isdigit() else _NUMBER_WORDS.get(raw)
-    if n is None:
-        return None
-    unit = match.group("unit")
-    if unit == "day":
-        return published + timedelta(days=n)
-    if unit == "week":
-        return published + timedelta(weeks=n)
-    return add_months(published, n * (12 if unit == "year" else 1))
 
 
 def add_months(day: date, months: int) -> date:

@@ -191,3 +191,9 @@ def _load_file(path: str) -> Policy:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"ACTIONS_CONFIG: {path}: cannot read ({type(exc).__name__})") from None
     return parse_policy(text, path)
+
+
+def reset_policy() -> None:
+    """Forget policy files read so far (tests, and the demo, point ACTIONS_CONFIG elsewhere)."""
+    _load_file.cache_clear()
+

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from actions.common.dates import london_date_or_none
 from actions.common.errors import RuleViolation
 from actions.domain.models import (
     Action,
@@ -27,7 +28,7 @@ from actions.domain.types import utcnow
 from actions.repeats.service import ActionChange, link
 from actions.tracking import audit
 from actions.tracking.people import get_person
-from actions.tracking.queries import get_action, local_date
+from actions.tracking.queries import get_action
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,7 @@ def chain(session: Session, action: Action) -> list[ChainStep]:
             s.ref,
             codes[s.inspection_id],
             s.status,
-            local_date(s.closed_at) if s.status == Status.CLOSED.value else None,
+            london_date_or_none(s.closed_at) if s.status == Status.CLOSED.value else None,
         )
         for s in steps
     ]

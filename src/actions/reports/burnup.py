@@ -20,8 +20,8 @@ from datetime import date, datetime
 from html import escape
 from itertools import accumulate
 
+from actions.common.dates import london_date_or_none
 from actions.domain.models import Status
-from actions.tracking.queries import local_date
 
 OUT_OF_SCOPE = frozenset({Status.SUPERSEDED.value, Status.NOT_ACCEPTED.value})
 DONE = frozenset({Status.COMPLETED.value, Status.CLOSED.value})
@@ -58,7 +58,7 @@ def daily_statuses(
     """
     by_action: dict[int, dict[date, str]] = defaultdict(dict)
     for action_id, at, status in events:
-        day = local_date(at)
+        day = london_date_or_none(at)
         assert day is not None
         by_action[action_id][day] = status  # later events of a day overwrite earlier ones
     for action_id, status in current.items():
@@ -73,7 +73,7 @@ def daily_statuses(
 
 
 def _day(moment: datetime) -> date:
-    day = local_date(moment)
+    day = london_date_or_none(moment)
     assert day is not None
     return day
 

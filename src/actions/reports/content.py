@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from actions.common.dates import london_date_or_none
 from actions.domain.models import OPEN_STATUSES, Kind, Status
 from actions.domain.policy import Policy
 from actions.domain.rag import RagRules
@@ -23,7 +24,7 @@ from actions.reports.data import (
 )
 from actions.reports.filters import KIND_LABELS, STATUS_LABELS
 from actions.reports.forecast import Forecast, OpenItem, completion_days, forecast
-from actions.tracking.queries import ActionView, local_date
+from actions.tracking.queries import ActionView
 
 OPEN = frozenset(s.value for s in OPEN_STATUSES)
 #: Shown apart from the RAG counts (docs/lifecycle.md).
@@ -172,7 +173,7 @@ def _at_risk(data: ReportData) -> list[ActionView]:
 
     def silent_days(v: ActionView) -> int:
         raised = data.findings.get(v.id)
-        since = v.last_update_on or (local_date(raised.created_at) if raised else None)
+        since = v.last_update_on or (london_date_or_none(raised.created_at) if raised else None)
         return (data.as_of - since).days if since else 0
 
     risky = [

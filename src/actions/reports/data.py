@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from actions.common.dates import LONDON
+from actions.common.dates import LONDON, london_date_or_none
 from actions.common.errors import NotFoundError
 from actions.common.redact import redact
 from actions.domain.models import (
@@ -35,7 +35,6 @@ from actions.tracking.queries import (
     ActionView,
     inspection_label,
     iter_actions,
-    local_date,
 )
 
 #: "Updates since the previous report": the weekly report's previous run, unless told otherwise.
@@ -77,7 +76,7 @@ class UpdateRow(PostedUpdate):
 
     @property
     def on(self) -> date:
-        day = local_date(self.at)
+        day = london_date_or_none(self.at)
         assert day is not None
         return day
 
@@ -176,7 +175,9 @@ def _earlier(session: Session, refs: set[str]) -> dict[str, EarlierInfo]:
         .where(col(Action.ref).in_(refs))  # type: ignore[attr-defined]
     ).all()
     return {
-        ref: EarlierInfo(ref, code, status, local_date(closed) if status == "closed" else None)
+        ref: EarlierInfo(
+            ref, code, status, london_date_or_none(closed) if status == "closed" else None
+        )
         for ref, code, status, closed in rows
     }
 

@@ -46,7 +46,7 @@ def is_email(value: str) -> bool:
 
 def invalid_notify_urls(notify: str) -> list[int]:
     """1-based positions of the URLs Apprise cannot use (the URLs are secrets: never echoed)."""
-    import apprise  # lazy: start-up speed (see actions/cli/__init__.py)
+    import apprise  # lazy: start-up speed (see actions/cli/app.py)
 
     bad = []
     # Apprise logs each URL it refuses, token and all; the caller reports positions instead.

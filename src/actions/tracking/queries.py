@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from actions.common.dates import LONDON
+from actions.common.dates import london_date_or_none
 from actions.common.errors import NotFoundError
 from actions.domain.models import OPEN_STATUSES, Action, Finding, Inspection, Person
 from actions.domain.rag import Rag, RagRules, rag
@@ -62,10 +62,6 @@ class ActionFilter:
     status: str | None = None
     overdue: bool = False
     inspection_id: int | None = None
-
-
-def local_date(moment: datetime | None) -> date | None:
-    return moment.astimezone(LONDON).date() if moment else None
 
 
 def inspection_label(inspection: Inspection) -> str:
@@ -121,8 +117,8 @@ def _view(
     rules: RagRules,
     repeat_of: str | None = None,
 ) -> ActionView:
-    last_update = local_date(action.last_update_at)
-    activity = last_update or local_date(action.created_at) or as_of
+    last_update = london_date_or_none(action.last_update_at)
+    activity = last_update or london_date_or_none(action.created_at) or as_of
     colour = rag(
         status=action.status,
         deadline=action.deadline,

@@ -17,13 +17,13 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from actions.common.dates import today
+from actions.common.dates import london_date_or_none, today
 from actions.common.errors import ActionsError, UserInputError
 from actions.domain.cells import COLUMNS, neutralise
 from actions.domain.models import Action, Finding, Inspection, Person
 from actions.domain.rag import Rag, RagRules, rag
 from actions.store import db
-from actions.tracking.queries import inspection_label, local_date
+from actions.tracking.queries import inspection_label
 
 FORMATS = ("csv", "xlsx")
 
@@ -96,12 +96,12 @@ def export_rows(
         .execution_options(yield_per=2000)
     )
     for r in session.execute(stmt):
-        last_update = local_date(r.last_update_at)
+        last_update = london_date_or_none(r.last_update_at)
         colour = rag(
             status=r.status,
             deadline=r.deadline,
             progress=r.progress,
-            last_activity=last_update or local_date(r.created_at) or as_of,
+            last_activity=last_update or london_date_or_none(r.created_at) or as_of,
             as_of=as_of,
             rules=rules,
         )

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date
+from datetime import date, timedelta
+
+from actions.common.dates import add_months
 
 MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
@@ -26,12 +28,32 @@ CALENDAR = (
     r"|\d{4}-\d{2}-\d{2}"  # 2019-03-31
     r"|(?:19|20)\d{2}(?![\d/-]))"  # 2020
 )
-NUMBER = (
-    r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty-four)"
+_NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "eighteen": 18,
+    "twenty-four": 24,
+}
+NUMBER = r"(?:\d+|" + "|".join(_NUMBER_WORDS) + ")"
+_WITHIN = rf"within\s+(?:the\s+next\s+)?{NUMBER}\s+(?:working\s+)?(?:days?|weeks?|months?|years?)"
+_WITHIN_PARTS = re.compile(
+    rf"within\s+(?:the\s+next\s+)?(?P<n>{NUMBER})\s+(?P<working>working\s+)?"
+    r"(?P<unit>day|week|month|year)s?",
+    re.IGNORECASE,
 )
 _DEADLINE = re.compile(
     rf"\b(?P<by>(?:by|(?:not|no)\s+later\s+than)\s+(?:the\s+end\s+of\s+)?{CALENDAR})"
-    rf"|\b(?P<within>within\s+(?:the\s+next\s+)?{NUMBER}\s+(?:working\s+)?(?:days?|weeks?|months?|years?))"
+    rf"|\b(?P<within>{_WITHIN})"
     r"|\b(?P<now>with\s+immediate\s+effect|immediately)\b",
     re.IGNORECASE,
 )
@@ -101,3 +123,43 @@ def _month(name: str) -> int:
 
 def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def relative_due(due_text: str | None, published: date | None) -> date | None:
+    """The date a deadline stated relative to publication names: "Within six months", "within
+    the next 10 working days" (weekdays: bank holidays are not known here); "immediately" and
+    "with immediate effect" mean within a month. None when there is no such deadline."""
+    if not due_text or not published:
+        return None
+    try:
+        return _relative_due(due_text, published)
+    except OverflowError:  # "within 99999 years": past the calendar, so no stated deadline
+        return None
+
+
+def _relative_due(due_text: str, published: date) -> date | None:
+    lowered = due_text.lower()
+    if "immediate" in lowered:
+        return add_months(published, 1)
+    match = _WITHIN_PARTS.search(lowered)
+    if not match:
+        return None
+    raw = match["n"]
+    n = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
+    unit = match["unit"]
+    if unit == "day" and match["working"]:
+        return _add_weekdays(published, n)
+    if unit == "day":
+        return published + timedelta(days=n)
+    if unit == "week":
+        return published + timedelta(weeks=n)
+    return add_months(published, n * (12 if unit == "year" else 1))
+
+
+def _add_weekdays(day: date, n: int) -> date:
+    weeks, rest = divmod(n, 5)
+    day += timedelta(weeks=weeks)
+    while rest:
+        day += timedelta(days=1)
+        rest -= day.weekday() < 5
+    return day

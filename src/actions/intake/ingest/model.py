@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from actions.common.errors import UserInputError
 from actions.repeats.service import PlannedRepeat
 from actions.results import IngestSummary, RepeatLink
 
@@ -19,6 +21,22 @@ class InspectionMeta:
     next_inspection: date | None = None
     #: Keep only findings addressed to these bodies (and those addressed to none); empty: all.
     addressees: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> InspectionMeta:
+        """From parameters as the CLI or a flow run passes them: the body trimmed and required,
+        blank addressees dropped (a list will do)."""
+        body = str(values.get("body") or "").strip()
+        if not body:
+            raise UserInputError("--body must name the inspected body")
+        return cls(
+            body=body,
+            inspectorate=values.get("inspectorate"),
+            title=values.get("title"),
+            published=values.get("published"),
+            next_inspection=values.get("next_inspection"),
+            addressees=tuple(n.strip() for n in values.get("addressees") or () if n and n.strip()),
+        )
 
 
 @dataclass

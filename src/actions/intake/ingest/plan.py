@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from actions.common.dates import relative_due
 from actions.common.errors import UserInputError
 from actions.domain.assignment import Assigner
 from actions.domain.models import OPEN_STATUSES, Action, AuditRecord, Finding, Inspection, Person
@@ -24,6 +23,7 @@ from actions.domain.policy import Policy
 from actions.domain.refs import action_ref, inspection_code, short_title
 from actions.intake.extract import extract_file
 from actions.intake.extract.addressees import addressee_counts, select_addressed
+from actions.intake.extract.dates import relative_due
 from actions.intake.ingest.model import IngestPlan, InspectionMeta, PlannedAction
 from actions.repeats.service import body_key, earlier_actions, not_raised_again, plan_repeats
 

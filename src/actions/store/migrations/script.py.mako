@@ -12,7 +12,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 ${imports if imports else ""}
 
-import actions.types
+import actions.domain.types
 
 revision: str = ${repr(up_revision)}
 down_revision: str | None = ${repr(down_revision)}
