@@ -196,4 +196,3 @@ def _load_file(path: str) -> Policy:
 def reset_policy() -> None:
     """Forget policy files read so far (tests, and the demo, point ACTIONS_CONFIG elsewhere)."""
     _load_file.cache_clear()
-
