@@ -32,6 +32,7 @@ class DeploymentSpec:
     crons: tuple[str, ...] = ()
     description: str = ""
     concurrency_limit: int | None = None
+    collision_strategy: str = "ENQUEUE"  # what a run does while another holds the limit
     parameters: dict[str, Any] = field(default_factory=dict)
     timezone: str = TIMEZONE
 
@@ -53,6 +54,9 @@ class DeploymentSpec:
             crons=tuple(s["cron"] for s in schedules),
             description=" ".join(str(declared.get("description", "")).split()),
             concurrency_limit=limit.get("limit") if isinstance(limit, dict) else limit,
+            collision_strategy=str(
+                limit.get("collision_strategy", "ENQUEUE") if isinstance(limit, dict) else "ENQUEUE"
+            ),
             parameters=dict(declared.get("parameters") or {}),
             timezone=zones.pop(),
         )
@@ -75,7 +79,8 @@ def runner_deployments() -> list[Any]:
     for spec in declared_deployments():
         limit = (
             ConcurrencyLimitConfig(
-                limit=spec.concurrency_limit, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE
+                limit=spec.concurrency_limit,
+                collision_strategy=ConcurrencyLimitStrategy(spec.collision_strategy),
             )
             if spec.concurrency_limit
             else None

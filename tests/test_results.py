@@ -58,3 +58,24 @@ def test_tasks_retry_only_transient_errors() -> None:
     assert transient_only(None, None, Failed(data=Dropped("connection dropped")))
     assert not transient_only(None, None, Failed(data=KeyError("a bug")))
     assert not transient_only(None, None, Failed(data=NotFoundError("no such action")))
+
+
+def test_user_errors_survive_pickling_with_their_details() -> None:
+    """A flow run's result may be read in another process: every user error unpickles."""
+    import pickle
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import OperationalError
+
+    from actions.store.db import DatabaseUnavailable
+
+    rows = pickle.loads(pickle.dumps(RowErrors("people.csv", ["line 3: no email"])))
+    assert (str(rows), rows.problems, rows.exit_code) == (
+        "people.csv: 1 invalid row(s), nothing written",
+        ["line 3: no email"],
+        2,
+    )
+    dropped = OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+    down = DatabaseUnavailable(create_engine("sqlite://"), dropped)
+    again = pickle.loads(pickle.dumps(down))
+    assert (str(again), again.transient, type(again)) == (str(down), down.transient, type(down))

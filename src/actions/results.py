@@ -1,8 +1,9 @@
 """What each use case hands back to the CLI and the flows: ingest, chase/escalate, report, deliver.
 
-They are ``TypedDict``s rather than classes because they are also the ``--json`` output
-(docs/commands.md) and a Prefect flow run's result: plain JSON-able data, with the keys checked
-by mypy wherever the CLI or a flow reads them. A user error travels as
+They are ``TypedDict``s rather than classes because they are a Prefect flow run's result and the
+source of the ``--json`` output (docs/commands.md): plain JSON-able data, with the keys checked
+by mypy wherever the CLI or a flow reads them. This module imports nothing of the product, so
+any layer may name these shapes. A user error travels as
 :class:`actions.common.errors.UserErrorData` (see :meth:`ActionsError.as_data`).
 """
 

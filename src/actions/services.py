@@ -1,4 +1,5 @@
-"""Use cases: one function per thing a user (CLI, flow, portal) asks the product to do.
+"""The use cases that run either in this process or as a Prefect flow run: ingest,
+chase/escalate, report, deliver (the CLI reaches them through :mod:`actions.flows_api`).
 
 Each opens its own unit of work, so callers pass plain values, never sessions (Prefect tasks
 cannot hash a session, and a flow run may happen in another process). Each returns one of the
@@ -114,10 +115,10 @@ def progress_report(
     since: date | None = None,
     title: str | None = None,
 ) -> ReportResult:
-    """Write the progress report, the pre-inspection packs that are due, and send the report to
-    managers and the SRO (docs/commands.md). A report narrowed to an inspection or to owners is
-    neither sent nor accompanied by packs. ``markdown`` in the result is the report as Markdown
-    (the flow publishes it as an artifact)."""
+    """Write the progress report; when ``send`` (the scheduled flow), also the pre-inspection
+    packs that are due, and send the report to managers and the SRO (docs/commands.md). A
+    report narrowed to an inspection or to owners is neither sent nor accompanied by packs.
+    ``markdown`` in the result is the report as Markdown (the flow publishes it)."""
     from actions.messaging.delivery import deliver  # lazy: start-up speed
     from actions.reports import distribution, generate_report, parse_formats
 
@@ -140,14 +141,13 @@ def progress_report(
         sent=0,
         failed=0,
     )
-    if inspection is not None or owners is not None:
-        return summary
+    if inspection is not None or owners is not None or not send:
+        return summary  # a narrowed report, or the command line's: the files only
     summary["packs"] = write_due_packs(out_dir, as_of)
-    if send:
-        summary["queued"] = distribution.queue_reports(as_of, out_dir)
-        if summary["queued"]:
-            report = deliver()
-            summary["sent"], summary["failed"] = report.sent, report.failed
+    summary["queued"] = distribution.queue_reports(as_of, out_dir)
+    if summary["queued"]:
+        report = deliver()
+        summary["sent"], summary["failed"] = report.sent, report.failed
     return summary
 
 

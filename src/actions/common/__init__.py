@@ -1,0 +1,2 @@
+"""Helpers with no domain knowledge: errors, settings, dates, logs, redaction, tabular files,
+templating. Imports nothing else of the product (tests/test_layers.py)."""

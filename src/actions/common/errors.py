@@ -7,7 +7,7 @@ traceback (shown with ``--debug``).
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Any, TypedDict
 
 
 class UserErrorData(TypedDict):
@@ -32,6 +32,11 @@ class ActionsError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # An exception pickles as type(*args); subclasses built from other arguments (RowErrors,
+        # DatabaseUnavailable) would fail to unpickle where a flow run's result is read again.
+        return (_restore, (type(self), self.message, dict(self.__dict__)))
 
     def as_data(self) -> UserErrorData:
         return {"error": self.message, "exit_code": self.exit_code}
@@ -77,3 +82,10 @@ class RuleViolation(UserInputError):
 
 class ConfigError(UserInputError):
     """Invalid configuration; the message names the key."""
+
+
+def _restore(cls: type[ActionsError], message: str, state: dict[str, Any]) -> ActionsError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error

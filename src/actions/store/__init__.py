@@ -1,0 +1,2 @@
+"""Engines, sessions, bulk writes, the rows bulk inserts need, and the migrations. Imports only
+``common`` and ``domain``."""
