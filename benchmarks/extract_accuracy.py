@@ -17,7 +17,8 @@ Three sets, scored in one table each:
   each scored in its own format;
 * **held-out batch 5** (tests/fixtures/heldout5): a second blind batch (letters, definition
   lists, inset boxes, rowspan action plans, text boxes, ``pdftotext -layout`` columns), measured
-  and printed but not held to the floors (its README lists what is not read yet).
+  and printed but not held to the floors (its README lists what is not read yet);
+* **held-out batch 6** (tests/fixtures/heldout6): a third blind batch, measured the same way.
 
 Matching rule: an expected finding counts as found when the reader returns a finding of the same
 kind whose text is equal after normalisation: Unicode NFKD, lower case, every run of
@@ -47,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.support.extract_formats import FORMATS, expected, fixture_names, norm_text, write_format
 from tests.support.heldout import (
     BATCH5,
+    BATCH6,
     NATIVE,
     PRINTED_LINES,
     heldout_expected,
@@ -195,6 +197,8 @@ def main() -> int:
     ok = score_native(NATIVE, "held-out batch 4 (tests/fixtures/heldout4: Word, HTML, PDF)") and ok
     batch5 = "held-out batch 5 (tests/fixtures/heldout5: Word, HTML, PDF, text)"
     ok = score_native(BATCH5, batch5, held=False) and ok
+    batch6 = "held-out batch 6 (tests/fixtures/heldout6: Word, HTML, PDF, text)"
+    ok = score_native(BATCH6, batch6, held=False) and ok
     print("ALL PASS" if ok else "SOME FAIL")
     return 0 if ok else 1
 

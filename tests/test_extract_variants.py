@@ -549,3 +549,66 @@ def test_two_columns_side_by_side_are_read_one_after_the_other(tmp_path: Path) -
     assert [f.text for f in extract_file(path).findings] == [
         "Improve attendance across all year groups."
     ]
+
+
+# -- held-out batch 6 -----------------------------------------------------------------------------
+def test_a_sentence_can_introduce_the_list() -> None:
+    findings = extract_text(
+        "Strengths include the outdoor learning.\n"
+        "The following areas for development were identified and discussed with the head.\n"
+        "• Improve the consistency of high-quality teaching across the school.\n"
+    ).findings
+    assert [(f.kind, f.text) for f in findings] == [
+        (
+            "area_for_improvement",
+            "Improve the consistency of high-quality teaching across the school.",
+        )
+    ]
+
+
+def test_an_improvement_plan_names_its_findings_column() -> None:
+    assert texts(
+        "| Improvement needed | Regulation | Service action | Timescale |\n|---|\n"
+        "| The health board must ensure that call bells are within reach. | 15 "
+        "| Ward sister to check every bed at the start of each shift and record it. | Immediate |\n"
+    ) == ["The health board must ensure that call bells are within reach."]
+
+
+def test_a_review_of_progress_holds_only_its_new_concerns() -> None:
+    snippet = (
+        "## Section 2 Progress against the key concerns and recommendations\n"
+        "Recommendation: Leaders should make sure prisoners spend time out of their cells.\n"
+        "#### What we found\nThe regime had improved.\n"
+        "## Section 3 New key concerns\n"
+        "3.2 Prisoners arriving spent their first night in dirty cells.\n"
+        "3.3 Too many prisoners were released without a bank account.\n"
+        "## Glossary\n### Recommendation\nA formal statement of action we expect.\n"
+    )
+    assert [(f.kind, f.reference) for f in extract_text(snippet).findings] == [
+        ("cause_of_concern", "3.2"),
+        ("cause_of_concern", "3.3"),
+    ]
+
+
+def test_praise_and_site_links_are_not_findings() -> None:
+    assert texts(
+        "Areas for development\nGood practice: the rural watch scheme links officers and farmers.\n"
+        "1. The division should review how it records antisocial behaviour complaints.\n"
+        "• Accessibility\n• Cookies\n• Privacy\n"
+    ) == ["The division should review how it records antisocial behaviour complaints."]
+
+
+def test_a_timescale_column_dates_its_row() -> None:
+    findings = extract_text(
+        "| Improvement needed | Responsible officer | Timescale |\n|---|\n"
+        "| The health board must ensure resuscitation equipment is checked daily. | Ward manager "
+        "| 31 May 2025 |\n"
+        "| The health board must ensure care plans are reviewed with patients. | Ward manager "
+        "| Immediate |\n"
+        "| The health board must ensure staff complete mandatory training. | 12 May 2024 | |\n"
+    ).findings
+    assert [(f.due, f.due_text) for f in findings] == [
+        (date(2025, 5, 31), "31 May 2025"),
+        (None, "Immediate"),
+        (None, None),  # a date in another column is no deadline
+    ]

@@ -57,6 +57,7 @@ NATIVE = FIXTURES / "heldout4"
 
 
 BATCH5 = FIXTURES / "heldout5"
+BATCH6 = FIXTURES / "heldout6"
 
 
 NATIVE_SUFFIXES = (".docx", ".html", ".pdf", ".txt")

@@ -52,7 +52,7 @@ _WITHIN_PARTS = re.compile(
     re.IGNORECASE,
 )
 _DEADLINE = re.compile(
-    rf"\b(?P<by>(?:by|(?:not|no)\s+later\s+than)\s+(?:the\s+end\s+of\s+)?{CALENDAR})"
+    rf"\b(?P<by>(?:by|(?:not|no)\s+later\s+than)\s+(?:(?:the\s+)?end\s+of\s+)?{CALENDAR})"
     rf"|\b(?P<within>{_WITHIN})"
     r"|\b(?P<now>with\s+immediate\s+effect|immediately)\b",
     re.IGNORECASE,

@@ -17,6 +17,7 @@ from actions.intake.extract.model import Kind
 _AFI_HEAD = (
     r"(?:areas?|aspects?)\s+(?:for|of|requiring)\s+(?:further\s+)?(?:improvement|review|development)"
     r"|suggestions?|improvements?\s+(?:needed|required)|points?\s+for\s+improvement"
+    r"|issues?\s+to\s+address"  # HMCPSI
     # Ofsted ILACS/SIF: "What needs to improve?", "What does the local authority need to improve?"
     r"|what\s+(?:still\s+)?needs?\s+(?:to\s+)?(?:improve|improving|improvement|to\s+be\s+improved)"
     r"(?:\s+(?:in|at|for)\s+.{1,60}?)?"
@@ -28,7 +29,7 @@ _AFI_HEAD = (
     r"|actions?\s+the\s+.{1,40}?\s+(?:must|should)\s+take(?:\s+to\s+improve)?"
 )
 _HEAD = (
-    rf"(?P<coc>causes?\s+of\s+concern|(?:priority|key)\s+concerns)|(?P<afi>{_AFI_HEAD})"
+    rf"(?P<coc>causes?\s+of\s+concern|(?:new\s+)?(?:priority|key)\s+concerns)|(?P<afi>{_AFI_HEAD})"
     r"|(?P<rec>(?:main\s+|key\s+|other\s+|our\s+|national\s+)?recommendations?"
     r"(?:\s+(?:for|to)\s+.{1,80}?)?|actions?\s+required|(?:statutory\s+)?requirements?"
     r"|priority\s+(?:and|&)\s+immediate\s+actions?|(?:priority|immediate|urgent)\s+actions?"
@@ -40,11 +41,20 @@ _HEAD = (
 )
 # The whole line is a heading: "Areas for improvement", "7. RECOMMENDATIONS", "Recommendations (14)"
 # An annex may carry the list: "Annex 1: Recommendations", "Appendix B – Recommendations"
-_PLACE = r"(?:(?:annex|appendix)\s+[\w.]{1,4}\s*[:.–-]?\s+)?"
+_PLACE = (
+    r"(?:(?:annex|appendix)\s+[\w.]{1,4}\s*[:.–-]?\s+"
+    # HMIP: "Section 3 New key concerns"
+    r"|section\s+\d+\s+(?=(?:new\s+)?(?:key|priority)\s+concerns))?"
+)
 HEADING = re.compile(rf"^{_PLACE}(?:{_HEAD})(?:\s*\(\d+\))?\s*[:.?]?$", re.I)
 # A heading with the first item on its line: "Cause of concern: The force …", "Recommendations R1 …"
 HEADING_INLINE = re.compile(
     rf"^(?:{_HEAD})(?:\s*[:–-]\s+|\s+(?=(?:[A-Z]{{1,3}}\d{{1,3}}|\d{{1,2}}(?:\.\d+)*)\s))", re.I
+)
+# A sentence that introduces the list below it by name: "The following areas for development were
+# identified and discussed with the headteacher." (letters with no heading before the list)
+LIST_INTRO = re.compile(
+    rf"^(?:the\s+following|these)\s+(?:{_HEAD})\s+(?:were|are|have\s+been|was|is)\b[^:]*[.:]$", re.I
 )
 # "Area for improvement" in the singular heads one item (HMICFRS 2021+ boxes); prose follows it.
 SINGULAR_AFI = re.compile(r"^(?:area|aspect)\s+for\s+(?:improvement|development)\s*:?$", re.I)

@@ -130,6 +130,14 @@ class ItemAssembler(SectionTracker):
     def _place(self, line: Line, section: Section) -> None:
         """A new item, or narrative prose that ends the list."""
         ref = line.reference if line.marker else self.pending_ref
+        if (
+            line.marker
+            and section.items
+            and introduces_list(line.text)
+            and all(item.marker != line.marker for item in section.items)
+        ):
+            self._end_list()  # "2.2 We will ask the Area …" after the table: narrative
+            return
         if line.marker or (self.pending_ref and item_like(line.text)):
             self.pending_ref = None
             section.marked = True
@@ -138,6 +146,8 @@ class ItemAssembler(SectionTracker):
                 self.items[-1].due_group = line.due
         elif section.single and section.items:
             self._end_list()
+        elif section.items and introduces_list(line.text):
+            self._end_list()  # "We will ask the area to provide an update …": narrative again
         elif not section.items and item_like(line.text):
             self._new_item(line.text, self.pending_ref, None)
             self.pending_ref = None
@@ -178,7 +188,11 @@ class ItemAssembler(SectionTracker):
             return
         kind = section.kind
         parent = self.coc if kind == "recommendation" else None
-        if kind == "cause_of_concern" and any(item is self.coc for item in section.items):
+        if (
+            kind == "cause_of_concern"
+            and any(item is self.coc for item in section.items)
+            and REC_LIKE.search(text)
+        ):  # the concern's recommendation, in the same list (a tracker); else the next concern
             kind, parent = "recommendation", self.coc
         item = self._append_item(section, kind, text, ref, marker, parent)
         if kind == "cause_of_concern":

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 
-from actions.intake.extract.dates import deadline_group
+from actions.intake.extract.dates import deadline_group, parse_calendar
 from actions.intake.extract.page_rows import (
     HEADING_MARK,
     ROW_ID,
@@ -59,7 +59,10 @@ _NOISE = re.compile(
     r"^(?:skip\s+to\s+(?:main\s+)?content|please\s+wait|listen|print|share|back\s+to\s+top"
     r"|(?:error\s+)?404\b.*|page\s+not\s+found|cookies?\b.*\baccept.*|menu|search"
     r"|\d+\s+of\s+\d+\s+(?:implemented|achieved|completed|met)"
-    r"|page\s+\d{1,4}(?:\s+of\s+\d{1,4})?)$",
+    r"|page\s+\d{1,4}(?:\s+of\s+\d{1,4})?"
+    # a site's footer links
+    r"|accessibility(?:\s+statement)?|cookies|privacy(?:\s+(?:notice|policy))?|contact\s+us"
+    r"|terms\s+and\s+conditions|sitemap|feedback)$",
     re.I,
 )
 _NAV = re.compile(r"\b(?:previous|prev)\b.*\bnext\b", re.I)
@@ -128,6 +131,7 @@ def prepare_lines(text: str) -> list[Line]:
     page = 1
     lines: list[Line] = []
     column: int | None = None  # the findings column of the table being read, by its header
+    due_column: int | None = None  # its timescale column
     pair: tuple[int, int] | None = None  # its cause-of-concern and recommendation columns
     for index, row in enumerate(raw):
         if "\f" in row:  # a page break (the PDF reader, pdftotext)
@@ -136,12 +140,13 @@ def prepare_lines(text: str) -> list[Line]:
         at_page, lineno = (page if paged else None), index + 1
         if is_table_header(raw, index):
             named, column = _findings_column(row)
+            due_column = _due_column(row)
             pair = concern_columns(row)
             if pair is None:
                 lines.extend(replace(ln, page=at_page, lineno=lineno) for ln in named)
             continue
         if row.strip() and not row.lstrip().startswith("|"):
-            column = pair = None
+            column = pair = due_column = None
         if pair is not None and not is_table_rule(row):
             concern_lines = _concern_row(row, pair)
             lines.extend(replace(ln, page=at_page, lineno=lineno) for ln in concern_lines)
@@ -153,19 +158,19 @@ def prepare_lines(text: str) -> list[Line]:
         if heading := HEADING_MARK.match(row):
             level, row = len(heading[1]), heading[2]
         for piece in _split_inline_bullets(row) if level is None else [row]:
-            line = classify(piece, column)
+            line = classify(piece, column, due_column)
             if line is not None:
                 lines.append(replace(line, heading=level, page=at_page, lineno=lineno))
     return lines
 
 
-def classify(piece: str, column: int | None = None) -> Line | None:
+def classify(piece: str, column: int | None = None, due_column: int | None = None) -> Line | None:
     """One stripped piece of text → a Line, or None when it is noise. ``column``: a table's
     findings column, when its header named one."""
     if piece == STATUS_BLOCK:
         return Line("", status_block=True)
     if piece.startswith("|"):
-        return _table_row(piece, column)
+        return _table_row(piece, column, due_column)
     text = collapse(piece)
     if not text or is_noise(text):
         return None
@@ -227,7 +232,7 @@ FINDING_NAMES = r"recommendations?|areas?\s+for\s+improvement|afis?|causes?\s+of
 # A tracker's header names the column that holds its findings: "| Ref | Recommendation | Owner |".
 _FINDINGS_COLUMN = re.compile(
     # "Ref Recommendation": a PDF may set the id column's header too close to split off.
-    rf"^(?:(?:ref|no|id|number|#)\.?\s+)?({FINDING_NAMES})$",
+    rf"^(?:(?:ref|no|id|number|#)\.?\s+)?({FINDING_NAMES}|improvements?\s+(?:needed|required))$",
     re.I,
 )
 
@@ -260,7 +265,30 @@ def _concern_row(row: str, pair: tuple[int, int]) -> list[Line]:
     return lines
 
 
-def _table_row(row: str, column: int | None = None) -> Line | None:
+_DUE_COLUMN = re.compile(
+    r"(?:timescales?|deadline|target(?:\s+date)?|due(?:\s+date)?|by\s+when|date\s+due"
+    r"|(?:target\s+)?completion\s+date)",
+    re.I,
+)
+
+
+def _due_column(header: str) -> int | None:
+    cells = [collapse(cell) for cell in header.strip().strip("|").split("|")]
+    return next((n for n, cell in enumerate(cells) if _DUE_COLUMN.fullmatch(cell)), None)
+
+
+def _stated_due(cell: str) -> tuple[date | None, str] | None:
+    """A timescale column's cell: "By 31 March 2025", "Within 3 months", "Immediate", or a bare
+    date ("31 May 2025", which reads as "by")."""
+    group = deadline_group(cell)
+    if group is None and cell.strip(" .").lower() == "immediate":
+        return None, cell
+    if group is None and len(cell.split()) <= 4 and (day := parse_calendar(cell)) is not None:
+        return day, cell
+    return group
+
+
+def _table_row(row: str, column: int | None = None, due_column: int | None = None) -> Line | None:
     """``| T1 | text | addressee | status |`` → the text cell (the findings column the header
     named, else the longest: "What we found" beside it may be longer), numbered by the id cell."""
     every = [collapse(cell) for cell in row.strip().strip("|").split("|")]
@@ -269,14 +297,16 @@ def _table_row(row: str, column: int | None = None) -> Line | None:
         return None
     named = every[column] if column is not None and column < len(every) else ""
     text = named or max(cells, key=len)
+    due = next((group for c in cells if c != text and (group := deadline_group(c))), None)
+    if due is None and due_column is not None and due_column < len(every):
+        due = _stated_due(every[due_column])
     ref = next((c for c in cells if c != text and ROW_ID.fullmatch(c)), None)
     line = parse_marker(text)
-    due = next((group for c in cells if c != text and (group := deadline_group(c))), None)
     if due:
         line = replace(line, due=due)
     if ref and line.reference is None:
         return Line(line.text, marker="code", reference=ref, due=due)
     if line.marker is None and len(line.text.split()) > 3:
         # A row is an item of its own, like a list item; short cells are headers or grades.
-        return Line(line.text, marker="row")
+        return Line(line.text, marker="row", due=due)
     return line

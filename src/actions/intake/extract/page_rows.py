@@ -125,6 +125,7 @@ def drop_contents(rows: list[str]) -> list[str]:
     return rows
 
 
+_GLOSSARY = re.compile(r"^#{1,6}\s+.*\b(?:glossary|definitions|key\s+terms|terms\s+used)\b", re.I)
 _NOT_FINDINGS = re.compile(
     # A glossary defines the words ("Recommendation: what we think the prison should do").
     r"^#{1,6}\s+(?:(?:appendix|annex)\s+\S+\s*[:.–-]?\s+)?(?:glossary|definitions|key\s+terms"
@@ -134,22 +135,40 @@ _NOT_FINDINGS = re.compile(
     r"|^#{1,6}\s+(?=.*\b(?:progress|completed|closed|achieved)\b)(?=.*\b(?:(?:previous|last|earlier"
     r"|prior)\s+(?:inspections?|reports?|visits?|areas|recommendations|causes)|since\s+(?:our|the)"
     r"\s+last)\b)"
+    # "Progress against the key concerns and recommendations" (a review of earlier findings)
+    r"|^#{1,6}\s+(?:section\s+\d+\s+)?progress\s+(?:against|on|since|made\s+(?:on|against))\b"
     r"|^#{1,6}\s+(?:\d+\.?\s+)?(?:previous|earlier|prior)\s+(?:areas|recommendations|causes"
     r"|requirements)\b",
     re.I,
 )
 
 
+# A sub-heading that names findings ("Area for development 2") starts new ones even inside
+# such a section; "What we found" under an earlier recommendation does not.
+_NAMES_FINDINGS = re.compile(
+    r"(?:areas?|aspects?)\s+for\s+(?:improvement|development)|recommendations?\b"
+    r"|causes?\s+of\s+concern|(?:new\s+)?(?:key|priority)\s+concerns?",
+    re.I,
+)
+
+
 def drop_sections_without_findings(rows: list[str]) -> list[str]:
     """Sections that hold no new findings (a glossary, progress on the last inspection's
-    findings) are blanked to the next heading. Only where the reader marked headings (HTML,
-    Word, PDF), so plain text, whose headings are not marked, never loses more than those."""
+    findings) are blanked to the next heading of their level or higher, or one that names
+    findings. Only where the reader marked headings (HTML, Word, PDF), so plain text, whose
+    headings are not marked, never loses more than those."""
     rows = list(rows)
-    inside = False
+    level = 0  # the blanked section's heading level; 0: not in one
+    names = False  # a sub-heading naming findings ends it (not in a glossary: it defines them)
     for n, row in enumerate(rows):
-        if row.lstrip().startswith("#"):
-            inside = bool(_NOT_FINDINGS.match(row.strip()))
-        elif inside:
+        mark = HEADING_MARK.match(row.strip())
+        ends = mark and (
+            not level or len(mark[1]) <= level or (names and _NAMES_FINDINGS.match(mark[2]))
+        )
+        if mark and ends:
+            level = len(mark[1]) if _NOT_FINDINGS.match(row.strip()) else 0
+            names = bool(level) and not _GLOSSARY.match(row.strip())
+        elif level:
             rows[n] = "\f" * row.count("\f")
     return rows
 

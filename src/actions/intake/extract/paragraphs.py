@@ -14,7 +14,9 @@ TERMINAL = (".", "!", "?")
 # An introduction to the list or table that follows, not an item of it.
 _PREAMBLE = re.compile(
     r"\b(?:table|list|recommendations|areas\s+for\s+improvement|concerns|actions)\s+below\b"
-    r"|\bas\s+follows\s*:?$",
+    r"|\bas\s+follows\s*:?$"
+    # A box of praise set inline: "Good practice: the division's rural watch scheme …"
+    r"|^(?:good|notable|innovative|promising|positive|outstanding)\s+practice\b\s*[:–-]",
     re.I,
 )
 # The inspectorate or the document speaking of itself before a list: "We told the trust that …",

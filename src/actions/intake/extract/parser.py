@@ -24,6 +24,7 @@ from actions.intake.extract.findings import assemble, uncertain_warnings
 from actions.intake.extract.headings import (
     HEADING,
     HEADING_INLINE,
+    LIST_INTRO,
     SINGULAR_AFI,
     SINGULAR_REC,
     heading_addressees,
@@ -166,6 +167,9 @@ class Parser(ItemAssembler):
     def _text_line(self, line: Line) -> None:
         if self.after_question and self._judgement_line(line):
             return
+        if line.marker is None and (intro := LIST_INTRO.match(line.text)):
+            self._open(Section(kind_of(intro), level=self.section.level if self.section else None))
+            return
         if says_carried_over(line.text) and not line.marker:
             self._carried_over()
             return
@@ -229,10 +233,11 @@ def without_repeats(items: list[Item]) -> list[Item]:
         if first is item:
             continue
         if first.reference is None and item.reference is not None:
-            kept[key] = item
-            same[id(first)] = item
+            kept[key], first, item = item, item, first
+            same[id(item)] = first
         else:
             same[id(item)] = first
+        first.due_group = first.due_group or item.due_group  # a plan's timescale column
     out = [item for item in items if id(item) not in same]
     for item in out:
         if item.parent is not None and id(item.parent) in same:

@@ -295,7 +295,8 @@ def _is_box(table: Any) -> bool:
 
 
 def _docx_paragraph(paragraph: Any, document: Any, counters: Counter[str]) -> str:
-    text = collapse(paragraph.text)
+    # A line break inside a paragraph (Shift+Enter) starts a line of its own: "(a)\tevery …"
+    text = "\n".join(filter(None, (collapse(part) for part in paragraph.text.split("\n"))))
     num_pr = paragraph._p.pPr.numPr if paragraph._p.pPr is not None else None
     style = (paragraph.style.name or "") if paragraph.style is not None else ""
     if text and (level := _docx_heading_level(style)):
