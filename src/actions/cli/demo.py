@@ -25,6 +25,7 @@ from actions.domain.lifecycle import UpdateRequest
 from actions.domain.models import Status
 from actions.domain.policy import reset_policy
 from actions.flows_api import run_chase, run_ingest, run_report
+from actions.results import IngestResult
 from actions.store import db
 from actions.tracking.people import import_people
 from actions.tracking.updates import post_update, review
@@ -89,25 +90,20 @@ def _review(ref: str, by: str, day: date, *, accept: bool, note: str = "") -> No
         review(session, ref, accept=accept, by=by, note=note, now=_at(day, 15))
 
 
-def run(folder: Path, say: Callable[[str], None]) -> DemoResult:
+def _ingest(report: Path, published: date, next_inspection: date | None) -> IngestResult:
+    """One of the sample reports, received at noon on its publication day."""
+    meta: dict[str, Any] = {"body": BODY, "inspectorate": "HMICFRS"}
+    meta |= {"published": published, "next_inspection": next_inspection}
+    return run_ingest(str(report), meta, dry_run=False, received_at=_at(published, 12))
 
+
+def run(folder: Path, say: Callable[[str], None]) -> DemoResult:
     result = prepare(folder)
     db.migrate()
     with db.session_scope() as session:
         import_people(session, SAMPLE_PEOPLE)
     say(f"people: {SAMPLE_PEOPLE.name} imported (7 people, managers and an SRO)")
-    ingest = run_ingest(
-        str(SAMPLE_REPORT),
-        {
-            "body": BODY,
-            "inspectorate": "HMICFRS",
-            "title": None,
-            "published": PUBLISHED,
-            "next_inspection": NEXT_INSPECTION,
-        },
-        dry_run=False,
-        received_at=_at(PUBLISHED, 12),
-    )
+    ingest = _ingest(SAMPLE_REPORT, PUBLISHED, NEXT_INSPECTION)
     say(
         f"ingest: {len(ingest['created'])} actions from the sample report "
         f"({ingest['inspection']}), {len(ingest['unassigned'])} unassigned"
@@ -180,19 +176,7 @@ def run(folder: Path, say: Callable[[str], None]) -> DemoResult:
 
 
 def _next_inspection(result: DemoResult, say: Callable[[str], None]) -> None:
-
-    summary = run_ingest(
-        str(FOLLOW_UP),
-        {
-            "body": BODY,
-            "inspectorate": "HMICFRS",
-            "title": None,
-            "published": FOLLOW_UP_PUBLISHED,
-            "next_inspection": None,
-        },
-        dry_run=False,
-        received_at=_at(FOLLOW_UP_PUBLISHED, 12),
-    )
+    summary = _ingest(FOLLOW_UP, FOLLOW_UP_PUBLISHED, None)
     repeats = summary["repeats"]
     closed = [r for r in repeats if r["closed_on"]]
     result.steps.append(
