@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from actions.common.dates import utcnow
 from actions.common.settings import reset_settings
 from actions.domain.models import Message
-from actions.domain.types import utcnow
 from actions.messaging import outbox
 from actions.messaging.delivery import deliver
 from tests.support.outbox_load import (

@@ -13,9 +13,10 @@ from sqlmodel import Session
 
 from actions.chasing.candidates import BATCH, CHASE
 from actions.chasing.routing import Line, Recipient
+from actions.common.dates import utcnow
 from actions.domain.models import Action, Message, MessageItem
-from actions.domain.types import utcnow
 from actions.store.bulk import among, bulk_insert_values, insert_with_ids
+from actions.store.new_rows import message_row
 from actions.tracking import audit
 
 if TYPE_CHECKING:
@@ -69,30 +70,22 @@ class Writer:
 
     def _message(self, recipient: Recipient, role: str, lines: list[Line]) -> dict[str, Any]:
         kind, as_of = self.plan.kind, self.plan.as_of
-        return {
-            "recipient_id": recipient.id,
-            "recipient_label": recipient.email,
-            "kind": kind,
-            "dedupe_key": message_key(kind, recipient.id, as_of, lines),
-            "subject": "",
+        return message_row(
+            recipient_id=recipient.id,
+            recipient_label=recipient.email,
+            kind=kind,
+            dedupe_key=message_key(kind, recipient.id, as_of, lines),
             # What the message says, as data; messaging.digest turns it into words when sent.
-            "payload": {
+            payload={
                 "template": "reminder" if kind == CHASE else "escalation",
                 "as_of": as_of.isoformat(),
                 "role": role,
                 "copied": all(ln.copied for ln in lines if ln.role == "owner"),
                 "lines": [ln.code for ln in lines],
             },
-            "body_text": "",
-            "body_html": "",
-            "attachments": [],
-            "state": "pending",
-            "attempts": 0,
-            "last_error": "",
-            "next_attempt_at": self.now,
-            "created_at": self.now,
-            "run_label": self.label,
-        }
+            at=self.now,
+            run_label=self.label,
+        )
 
     def level_changed(self, action_id: int, old: int, new: int) -> None:
         if self.write:

@@ -25,6 +25,11 @@ def london_date_or_none(moment: datetime | None) -> date | None:
     return london_date(moment) if moment else None
 
 
+def utcnow() -> datetime:
+    """Now, in UTC (every timestamp the product stores is timezone-aware)."""
+    return datetime.now(UTC)
+
+
 def today() -> date:
     """Today in Europe/London (docs/commands.md: the default ``--as-of``)."""
     return datetime.now(LONDON).date()

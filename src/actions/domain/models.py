@@ -23,7 +23,8 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from actions.domain.types import UTCDateTime, utcnow
+from actions.common.dates import utcnow
+from actions.domain.types import UTCDateTime
 from actions.domain.vocabulary import (  # re-exported: callers import the words with the tables
     KIND_CODES,
     OPEN_STATUSES,

@@ -21,8 +21,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlmodel import Session, col
 
+from actions.common.dates import utcnow
 from actions.domain.models import Message, MessageState
-from actions.domain.types import utcnow
 
 
 def claimable(now: datetime) -> object:

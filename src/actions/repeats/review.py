@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from actions.common.dates import london_date_or_none
+from actions.common.dates import london_date_or_none, utcnow
 from actions.common.errors import RuleViolation
 from actions.domain.models import (
     Action,
@@ -24,7 +24,6 @@ from actions.domain.models import (
     Status,
     SuggestionState,
 )
-from actions.domain.types import utcnow
 from actions.repeats.service import ActionChange, link
 from actions.tracking import audit
 from actions.tracking.people import get_person

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from actions.common.dates import utcnow
 from actions.domain.models import (
     OPEN_STATUSES,
     Action,
@@ -25,7 +26,6 @@ from actions.domain.models import (
     RepeatSuggestion,
     Status,
 )
-from actions.domain.types import utcnow
 from actions.repeats.matching import Candidate, match
 from actions.tracking import audit
 

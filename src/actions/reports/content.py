@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from actions.common.dates import london_date_or_none
+from actions.common.dates import london_date_or_none, utcnow
 from actions.domain.models import OPEN_STATUSES, Kind, Status
 from actions.domain.policy import Policy
 from actions.domain.rag import RagRules
-from actions.domain.types import utcnow
 from actions.reports import burnup
 from actions.reports.data import (
     EarlierInfo,

@@ -15,10 +15,11 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
+from actions.common.dates import utcnow
 from actions.domain.models import Action, Message, Person
-from actions.domain.types import utcnow
 from actions.reports.service import generate_report
 from actions.store import db
+from actions.store.new_rows import message_row
 
 
 @dataclass
@@ -94,32 +95,23 @@ def queue_reports(as_of: date, out_dir: Path) -> list[dict[str, Any]]:
 def _message_row(
     audience: Audience, key: str, as_of: date, summary: dict[str, Any], pdf: Path
 ) -> dict[str, Any]:
-    now = utcnow()
-    return {
-        "recipient_id": audience.person_id,
-        "recipient_label": audience.email,
-        "kind": "report",
-        "dedupe_key": key,
-        "subject": "",
-        "payload": {
+    attachment = {
+        "filename": f"progress-report-{as_of.isoformat()}.pdf",
+        "mime": "application/pdf",
+        "path": str(pdf.resolve()),
+    }
+    return message_row(
+        recipient_id=audience.person_id,
+        recipient_label=audience.email,
+        kind="report",
+        dedupe_key=key,
+        payload={
             "template": "report",
             "as_of": as_of.isoformat(),
             "scope": audience.scope,
             "summary": summary,
         },
-        "body_text": "",
-        "body_html": "",
-        "attachments": [
-            {
-                "filename": f"progress-report-{as_of.isoformat()}.pdf",
-                "mime": "application/pdf",
-                "path": str(pdf.resolve()),
-            }
-        ],
-        "state": "pending",
-        "attempts": 0,
-        "last_error": "",
-        "next_attempt_at": now,
-        "created_at": now,
-        "run_label": "report",
-    }
+        at=utcnow(),
+        run_label="report",
+        attachments=[attachment],
+    )

@@ -1,4 +1,5 @@
-"""Rows of new findings and actions for the bulk inserts of ingest and import.
+"""Rows of new findings, actions and outbox messages for bulk inserts (ingest, import, chasing,
+report distribution).
 
 Bulk inserts skip the models' Python defaults, so every column is given here; ``id`` None leaves
 it to :func:`actions.store.bulk.insert_with_ids`.
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from actions.domain.models import Status
+from actions.domain.models import MessageState, Status
 
 _OPEN = Status.OPEN.value
 _CLOSED = Status.CLOSED.value
@@ -91,4 +92,36 @@ def action_row(
         "created_at": at,
         "updated_at": at,
         "closed_at": at if status == _CLOSED else None,
+    }
+
+
+def message_row(
+    *,
+    recipient_id: int | None,
+    recipient_label: str,
+    kind: str,
+    dedupe_key: str,
+    payload: dict[str, Any],
+    at: datetime,
+    run_label: str,
+    attachments: Sequence[dict[str, str]] = (),
+) -> dict[str, Any]:
+    """A message waiting in the outbox: what it says is ``payload`` (data); its subject and bodies
+    are rendered when it is sent (``messaging.rendering``)."""
+    return {
+        "recipient_id": recipient_id,
+        "recipient_label": recipient_label,
+        "kind": kind,
+        "dedupe_key": dedupe_key,
+        "subject": "",
+        "payload": payload,
+        "body_text": "",
+        "body_html": "",
+        "attachments": list(attachments),
+        "state": MessageState.PENDING.value,
+        "attempts": 0,
+        "last_error": "",
+        "next_attempt_at": at,
+        "created_at": at,
+        "run_label": run_label,
     }

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlmodel import Session
 
+from actions.common.dates import utcnow
 from actions.domain.models import AuditRecord
-from actions.domain.types import utcnow
 from actions.store.bulk import bulk_insert
 
 SYSTEM_ACTOR = "system"

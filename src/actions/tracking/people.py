@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from actions.common.errors import RowErrors, UserInputError
 from actions.common.logs import muted
@@ -219,3 +220,38 @@ def channel_label(person: Person) -> str:
         return "email"
     schemes = sorted({u.split("://", 1)[0] for u in urls})
     return "notify: " + ", ".join(schemes)
+
+
+@dataclass
+class Team:
+    """The people whose actions someone reviews: everyone below them, or all for the SRO."""
+
+    everyone: bool
+    ids: set[int] = field(default_factory=set)
+
+    def covers(self, owner_id: int | None) -> bool:
+        return owner_id is not None and (self.everyone or owner_id in self.ids)
+
+    @property
+    def reviews(self) -> bool:
+        return self.everyone or bool(self.ids)
+
+
+def team_of(session: Session, person: Person) -> Team:
+    """Who ``person`` reviews for (docs/lifecycle.md): the SRO everyone, a manager everyone
+    below them in the directory. The one rule ``may_review`` and the portal's review queue
+    both apply."""
+    if person.role == Role.SRO:
+        return Team(everyone=True)
+    children: dict[int, list[int]] = defaultdict(list)
+    for pid, manager_id in session.execute(select(col(Person.id), col(Person.manager_id))):
+        if manager_id is not None:
+            children[manager_id].append(pid)
+    found: set[int] = set()
+    stack = list(children.get(person.id or -1, []))
+    while stack:  # the directory import refuses cycles; ``found`` guards anyway
+        pid = stack.pop()
+        if pid not in found:
+            found.add(pid)
+            stack.extend(children.get(pid, []))
+    return Team(everyone=False, ids=found)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from actions.common.dates import utcnow
 from actions.common.errors import RuleViolation
 from actions.domain.lifecycle import (
     PendingRequest,
@@ -18,10 +19,9 @@ from actions.domain.lifecycle import (
     plan_review,
     plan_update,
 )
-from actions.domain.models import Action, ActionUpdate, Decision, Person, Review, Role, Status
-from actions.domain.types import utcnow
+from actions.domain.models import Action, ActionUpdate, Decision, Person, Review, Status
 from actions.tracking import audit
-from actions.tracking.people import get_person
+from actions.tracking.people import get_person, team_of
 from actions.tracking.queries import get_action
 
 
@@ -168,16 +168,7 @@ def _audit_requests(
 
 def may_review(session: Session, reviewer: Person, owner_id: int | None) -> bool:
     """The one rule for the CLI and the portal: the SRO, or a manager above the owner."""
-    if reviewer.role == Role.SRO:
-        return True
-    seen: set[int] = set()
-    person = session.get(Person, owner_id) if owner_id is not None else None
-    while person is not None and person.manager_id is not None and person.id not in seen:
-        seen.add(person.id or -1)
-        if person.manager_id == reviewer.id:
-            return True
-        person = session.get(Person, person.manager_id)
-    return False
+    return team_of(session, reviewer).covers(owner_id)
 
 
 def review(

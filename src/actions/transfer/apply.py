@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session
 
+from actions.common.dates import utcnow
 from actions.domain.models import Action, Finding, Inspection, Status
-from actions.domain.types import utcnow
 from actions.store.bulk import insert_with_ids
 from actions.store.new_rows import action_row, finding_row
 from actions.tracking import audit

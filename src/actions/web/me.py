@@ -18,6 +18,7 @@ from actions.common.dates import today
 from actions.common.errors import NotFoundError, UserInputError
 from actions.domain.models import Person
 from actions.domain.policy import load_policy
+from actions.tracking.people import team_of
 from actions.tracking.queries import get_action
 from actions.tracking.updates import post_update
 from actions.web import pages
@@ -45,7 +46,7 @@ def render_me(
 ) -> HTMLResponse:
     as_of = today()
     rules = load_policy().rag_rules()
-    team = pages.team_of(session, person)
+    team = team_of(session, person)
     cards = pages.my_actions(session, person, as_of, rules)
     to_review = pages.to_review(session, person, team, as_of, rules) if team.reviews else []
     errors, review_errors = errors or {}, review_errors or {}

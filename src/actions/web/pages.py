@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -29,6 +28,7 @@ from actions.tracking.history import (
     deadline_history,
     update_entries,
 )
+from actions.tracking.people import Team
 from actions.tracking.queries import ActionFilter, ActionView, iter_actions, view_by_id
 from actions.tracking.updates import may_review as review_rule
 from actions.tracking.updates import pending_updates
@@ -62,38 +62,6 @@ class LinkView:
     repeat_of: str
     finding: str
     earlier_finding: str
-
-
-@dataclass
-class Team:
-    """The people whose actions someone reviews: everyone below them, or all for the SRO."""
-
-    everyone: bool
-    ids: set[int] = field(default_factory=set)
-
-    def covers(self, owner_id: int | None) -> bool:
-        return owner_id is not None and (self.everyone or owner_id in self.ids)
-
-    @property
-    def reviews(self) -> bool:
-        return self.everyone or bool(self.ids)
-
-
-def team_of(session: Session, person: Person) -> Team:
-    if person.role == Role.SRO:
-        return Team(everyone=True)
-    children: dict[int, list[int]] = defaultdict(list)
-    for pid, manager_id in session.execute(select(col(Person.id), col(Person.manager_id))):
-        if manager_id is not None:
-            children[manager_id].append(pid)
-    found: set[int] = set()
-    stack = list(children.get(person.id or -1, []))
-    while stack:  # the directory import refuses cycles; ``found`` guards anyway
-        pid = stack.pop()
-        if pid not in found:
-            found.add(pid)
-            stack.extend(children.get(pid, []))
-    return Team(everyone=False, ids=found)
 
 
 def people_labels(session: Session) -> dict[int, str]:

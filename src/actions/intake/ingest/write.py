@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from actions.common.dates import utcnow
 from actions.domain.models import Action, Finding, Inspection, Kind, Person, Status
-from actions.domain.types import utcnow
 from actions.intake.ingest.model import IngestPlan, PlannedAction
 from actions.repeats.service import record_repeats
 from actions.store.bulk import bulk_insert, next_ids
