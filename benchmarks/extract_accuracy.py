@@ -18,7 +18,8 @@ Three sets, scored in one table each:
 * **held-out batch 5** (tests/fixtures/heldout5): a second blind batch (letters, definition
   lists, inset boxes, rowspan action plans, text boxes, ``pdftotext -layout`` columns), measured
   and printed but not held to the floors (its README lists what is not read yet);
-* **held-out batch 6** (tests/fixtures/heldout6): a third blind batch, measured the same way.
+* **held-out batches 6 and 7** (tests/fixtures/heldout6, heldout7): the third and fourth blind
+  batches, measured the same way.
 
 Matching rule: an expected finding counts as found when the reader returns a finding of the same
 kind whose text is equal after normalisation: Unicode NFKD, lower case, every run of
@@ -49,6 +50,7 @@ from tests.support.extract_formats import FORMATS, expected, fixture_names, norm
 from tests.support.heldout import (
     BATCH5,
     BATCH6,
+    BATCH7,
     NATIVE,
     PRINTED_LINES,
     heldout_expected,
@@ -199,6 +201,8 @@ def main() -> int:
     ok = score_native(BATCH5, batch5, held=False) and ok
     batch6 = "held-out batch 6 (tests/fixtures/heldout6: Word, HTML, PDF, text)"
     ok = score_native(BATCH6, batch6, held=False) and ok
+    batch7 = "held-out batch 7 (tests/fixtures/heldout7: Word, HTML, PDF, text)"
+    ok = score_native(BATCH7, batch7, held=False) and ok
     print("ALL PASS" if ok else "SOME FAIL")
     return 0 if ok else 1
 

@@ -612,3 +612,37 @@ def test_a_timescale_column_dates_its_row() -> None:
         (None, "Immediate"),
         (None, None),  # a date in another column is no deadline
     ]
+
+
+# -- held-out batch 7 -----------------------------------------------------------------------------
+def test_an_action_plan_with_a_type_column_and_cells_spanning_rows(tmp_path: Path) -> None:
+    page = tmp_path / "plan.html"
+    page.write_text(
+        "<table><tr><th>Pillar</th><th>Type</th><th>Ref</th><th>Finding</th><th>Lead</th></tr>"
+        "<tr><td rowspan='3'>People</td><td>Cause of concern</td><td>CoC 1</td>"
+        "<td>The service hasn't done enough to build an open and inclusive culture.</td>"
+        "<td rowspan='2'>Chief fire officer</td></tr>"
+        "<tr><td>Recommendation</td><td>R1</td>"
+        "<td>The service should deal with bullying and harassment robustly.</td></tr>"
+        "<tr><td>Area for improvement</td><td>AFI 5</td>"
+        "<td>The service should monitor the hours of staff with second jobs.</td>"
+        "<td>Head of HR</td></tr></table>",
+        encoding="utf-8",
+    )
+    findings = extract_file(page).findings
+    assert [(f.kind, f.reference, f.parent) for f in findings] == [
+        ("cause_of_concern", "CoC 1", None),
+        ("recommendation", "R1", 0),
+        ("area_for_improvement", "AFI 5", None),
+    ]
+
+
+def test_a_forwarded_email_quotes_the_report(tmp_path: Path) -> None:
+    mail = tmp_path / "mail.txt"
+    mail.write_text(
+        "From: head@school.example\nSubject: Fwd: our report\n\nSee below.\n\n"
+        "> Recommendations\n>\n> R1 Raise standards in writing across the school.\n"
+        "> R2 Improve attendance.\n",
+        encoding="utf-8",
+    )
+    assert [f.reference for f in extract_file(mail).findings] == ["R1", "R2"]

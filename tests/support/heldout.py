@@ -58,6 +58,7 @@ NATIVE = FIXTURES / "heldout4"
 
 BATCH5 = FIXTURES / "heldout5"
 BATCH6 = FIXTURES / "heldout6"
+BATCH7 = FIXTURES / "heldout7"
 
 
 NATIVE_SUFFIXES = (".docx", ".html", ".pdf", ".txt")

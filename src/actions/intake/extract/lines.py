@@ -133,6 +133,7 @@ def prepare_lines(text: str) -> list[Line]:
     column: int | None = None  # the findings column of the table being read, by its header
     due_column: int | None = None  # its timescale column
     pair: tuple[int, int] | None = None  # its cause-of-concern and recommendation columns
+    typed: tuple[int, int] | None = None  # its type ("Area for improvement", …) and text columns
     for index, row in enumerate(raw):
         if "\f" in row:  # a page break (the PDF reader, pdftotext)
             page += row.count("\f")
@@ -142,11 +143,16 @@ def prepare_lines(text: str) -> list[Line]:
             named, column = _findings_column(row)
             due_column = _due_column(row)
             pair = concern_columns(row)
-            if pair is None:
+            typed = None if pair or column is not None else _typed_columns(row)
+            if pair is None and typed is None:
                 lines.extend(replace(ln, page=at_page, lineno=lineno) for ln in named)
             continue
         if row.strip() and not row.lstrip().startswith("|"):
-            column = pair = due_column = None
+            column = pair = typed = due_column = None
+        if typed is not None and not is_table_rule(row):
+            typed_lines = _typed_row(row, typed, due_column)
+            lines.extend(replace(ln, page=at_page, lineno=lineno) for ln in typed_lines)
+            continue
         if pair is not None and not is_table_rule(row):
             concern_lines = _concern_row(row, pair)
             lines.extend(replace(ln, page=at_page, lineno=lineno) for ln in concern_lines)
@@ -249,6 +255,40 @@ def _findings_column(row: str) -> tuple[list[Line], int | None]:
     # "| AFI | Area for improvement | Owner |": the spelled-out name is the text column's.
     _, index, name = max(names)
     return [Line(name)], index
+
+
+_TYPE_COLUMN = re.compile(r"(?:finding\s+)?(?:type|kind|category)", re.I)
+_TEXT_COLUMN = re.compile(r"findings?|description|issue|text|detail", re.I)
+_KIND_CELL = re.compile(
+    r"^(?:(?P<coc>causes?\s+of\s+concern)|(?P<afi>areas?\s+for\s+(?:improvement|development)|afi)"
+    r"|(?P<rec>recommendations?))$",
+    re.I,
+)
+
+
+def _typed_columns(header: str) -> tuple[int, int] | None:
+    """ "| Type | Ref | Finding | Lead |": a plan whose rows say what kind each finding is."""
+    cells = [collapse(cell) for cell in header.strip().strip("|").split("|")]
+    kind = next((n for n, c in enumerate(cells) if _TYPE_COLUMN.fullmatch(c)), None)
+    text = next((n for n, c in enumerate(cells) if _TEXT_COLUMN.fullmatch(c)), None)
+    return (kind, text) if kind is not None and text is not None else None
+
+
+def _typed_row(row: str, typed: tuple[int, int], due_column: int | None) -> list[Line]:
+    """A row whose type cell names its kind: that kind's heading, then the row's finding."""
+    every = [collapse(cell) for cell in row.strip().strip("|").split("|")]
+    kind = _KIND_CELL.match(every[typed[0]]) if typed[0] < len(every) else None
+    if kind is None:  # not a finding's row (a note, a total): nothing to track
+        return []
+    name = (
+        "Cause of concern"
+        if kind["coc"]
+        else "Recommendation"
+        if kind["rec"]
+        else "Area for improvement"
+    )
+    found = _table_row(row, typed[1], due_column)
+    return [Line(name), found] if found is not None and found.text else []
 
 
 def _concern_row(row: str, pair: tuple[int, int]) -> list[Line]:

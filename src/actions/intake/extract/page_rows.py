@@ -134,7 +134,7 @@ _NOT_FINDINGS = re.compile(
     # "Progress on recommendations from the last inspection"): old findings, not new ones.
     r"|^#{1,6}\s+(?=.*\b(?:progress|completed|closed|achieved)\b)(?=.*\b(?:(?:previous|last|earlier"
     r"|prior)\s+(?:inspections?|reports?|visits?|areas|recommendations|causes)|since\s+(?:our|the)"
-    r"\s+last)\b)"
+    r"\s+last|(?:from|of)\s+(?:our|the|its)\s+(?:\d{4}(?:/\d{2,4})?|first)\s+inspection)\b)"
     # "Progress against the key concerns and recommendations" (a review of earlier findings)
     r"|^#{1,6}\s+(?:section\s+\d+\s+)?progress\s+(?:against|on|since|made\s+(?:on|against))\b"
     r"|^#{1,6}\s+(?:\d+\.?\s+)?(?:previous|earlier|prior)\s+(?:areas|recommendations|causes"
@@ -238,7 +238,9 @@ def is_table_header(rows: list[str], index: int) -> bool:
     return rows[index].lstrip().startswith("|") and is_table_rule(nxt)
 
 
-ROW_ID = re.compile(r"[A-Z]{0,3}\s?\d{1,4}|[A-Z]{0,3}\d{1,2}\.\d{1,3}")  # 7, R1, AFI 3, 2.14
+ROW_ID = re.compile(
+    r"[A-Z][A-Za-z]{0,2}\s?\d{1,4}|\d{1,4}|[A-Z]{0,3}\d{1,2}\.\d{1,3}"
+)  # 7, R1, AFI 3, CoC 1, 2.14
 
 
 def concern_columns(header: str) -> tuple[int, int] | None:

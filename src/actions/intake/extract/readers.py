@@ -62,7 +62,17 @@ def read_txt(data: bytes, path: Path) -> str:
     text = decode_text(data, path)
     if not text.strip():
         raise UserInputError(f"{path}: file is empty")
-    return unfold_columns(text)
+    return unfold_columns(_unquote_email(text))
+
+
+_QUOTED = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.M)
+
+
+def _unquote_email(text: str) -> str:
+    """A forwarded email quotes the report with "> " at each line: the quoting goes."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    quoted = sum(line.lstrip().startswith(">") for line in lines)
+    return _QUOTED.sub("", text) if lines and quoted >= len(lines) * 0.3 else text
 
 
 def decode_text(data: bytes, path: Path) -> str:
@@ -158,6 +168,8 @@ def _walk_html(node: Any, out: list[str]) -> None:
             continue
         elif child.name == "br":
             out.append("\n")
+        elif child.name == "table" and not child.find("table"):
+            out.append("\n" + "\n".join(_html_table(child)) + "\n")
         elif child.name == "tr":
             out.append("\n" + _table_row([c.get_text(" ") for c in child.find_all(["td", "th"])]))
             if child.find("th") and not child.find("td"):
@@ -183,6 +195,30 @@ def _walk_html(node: Any, out: list[str]) -> None:
             out.append("\n")
         else:
             _walk_html(child, out)
+
+
+def _html_table(table: Any) -> list[str]:
+    """Rows as "| a | b |" lines, a cell spanning rows (rowspan) leaving its column empty in the
+    rows below, as a printed table looks; a row of header cells is followed by "|---|"."""
+    lines: list[str] = []
+    spans: dict[int, int] = {}  # column -> rows it is still covered for
+    for tr in table.find_all("tr"):
+        cells: list[str] = []
+        for cell in tr.find_all(["td", "th"], recursive=False):
+            while spans.get(len(cells), 0) > 0:
+                spans[len(cells)] -= 1
+                cells.append("")
+            rows = int(cell.get("rowspan", 1)) if str(cell.get("rowspan", 1)).isdigit() else 1
+            if rows > 1:
+                spans[len(cells)] = rows - 1
+            cells.append(cell.get_text(" "))
+        while spans.get(len(cells), 0) > 0:
+            spans[len(cells)] -= 1
+            cells.append("")
+        lines.append(_table_row(cells))
+        if tr.find("th") and not tr.find("td"):
+            lines.append("|---|")
+    return lines
 
 
 def _list_prefix(item: Any) -> str:

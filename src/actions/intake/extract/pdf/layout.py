@@ -169,7 +169,11 @@ class _Block:
     last: PdfLine
 
     def render(self) -> str:
-        return f"{'#' * self.level} {self.text}" if self.level else self.text
+        # A whole sentence set large is a call-out ("By March 2022, the CPS should …"), not a
+        # heading; a question set large still is one (PEEL's questions end in "?").
+        if self.level and not (self.text.endswith(".") and len(self.text.split()) >= 10):
+            return f"{'#' * self.level} {self.text}"
+        return self.text
 
     def add(self, line: PdfLine) -> None:
         self.text = _join(self.text, line.text)
