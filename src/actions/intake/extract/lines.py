@@ -130,41 +130,29 @@ def prepare_lines(text: str) -> list[Line]:
     paged = "\f" in text
     page = 1
     lines: list[Line] = []
-    column: int | None = None  # the findings column of the table being read, by its header
-    due_column: int | None = None  # its timescale column
-    pair: tuple[int, int] | None = None  # its cause-of-concern and recommendation columns
-    typed: tuple[int, int] | None = None  # its type ("Area for improvement", …) and text columns
+    table = _Table()  # what the header of the table being read said about its columns
     for index, row in enumerate(raw):
         if "\f" in row:  # a page break (the PDF reader, pdftotext)
             page += row.count("\f")
             row = row.replace("\f", "")
         at_page, lineno = (page if paged else None), index + 1
         if is_table_header(raw, index):
-            named, column = _findings_column(row)
-            due_column = _due_column(row)
-            pair = concern_columns(row)
-            typed = None if pair or column is not None else _typed_columns(row)
-            if pair is None and typed is None:
-                lines.extend(replace(ln, page=at_page, lineno=lineno) for ln in named)
+            table = _Table.of(row)
+            lines.extend(replace(ln, page=at_page, lineno=lineno) for ln in table.opening())
             continue
         if row.strip() and not row.lstrip().startswith("|"):
-            column = pair = typed = due_column = None
-        if typed is not None and not is_table_rule(row):
-            typed_lines = _typed_row(row, typed, due_column)
-            lines.extend(replace(ln, page=at_page, lineno=lineno) for ln in typed_lines)
-            continue
-        if pair is not None and not is_table_rule(row):
-            concern_lines = _concern_row(row, pair)
-            lines.extend(replace(ln, page=at_page, lineno=lineno) for ln in concern_lines)
-            continue
+            table = _Table()
         if is_table_rule(row):
+            continue
+        if table.reads_rows_itself:
+            lines.extend(replace(ln, page=at_page, lineno=lineno) for ln in table.rows(row))
             continue
         row = row.replace("\xa0", " ").strip()
         level = None
         if heading := HEADING_MARK.match(row):
             level, row = len(heading[1]), heading[2]
         for piece in _split_inline_bullets(row) if level is None else [row]:
-            line = classify(piece, column, due_column)
+            line = classify(piece, table.column, table.due_column)
             if line is not None:
                 lines.append(replace(line, heading=level, page=at_page, lineno=lineno))
     return lines
@@ -241,6 +229,39 @@ _FINDINGS_COLUMN = re.compile(
     rf"^(?:(?:ref|no|id|number|#)\.?\s+)?({FINDING_NAMES}|improvements?\s+(?:needed|required))$",
     re.I,
 )
+
+
+@dataclass(frozen=True)
+class _Table:
+    """What a table's header row says about its columns (all None: no header, or not a table)."""
+
+    named: tuple[Line, ...] = ()  # the findings column's name, as a heading line
+    column: int | None = None  # the findings column
+    due_column: int | None = None  # its timescale column
+    pair: tuple[int, int] | None = None  # cause-of-concern and recommendation columns
+    typed: tuple[int, int] | None = None  # a type column ("Area for improvement", …) and text
+
+    @classmethod
+    def of(cls, header: str) -> _Table:
+        named, column = _findings_column(header)
+        pair = concern_columns(header)
+        typed = None if pair or column is not None else _typed_columns(header)
+        return cls(tuple(named), column, _due_column(header), pair, typed)
+
+    @property
+    def reads_rows_itself(self) -> bool:
+        """Rows that carry their own kinds (a type column, concerns beside recommendations)."""
+        return self.pair is not None or self.typed is not None
+
+    def opening(self) -> tuple[Line, ...]:
+        """The heading the rows below read under (none where each row names its kind)."""
+        return () if self.reads_rows_itself else self.named
+
+    def rows(self, row: str) -> list[Line]:
+        if self.typed is not None:
+            return _typed_row(row, self.typed, self.due_column)
+        assert self.pair is not None
+        return _concern_row(row, self.pair)
 
 
 def _findings_column(row: str) -> tuple[list[Line], int | None]:
