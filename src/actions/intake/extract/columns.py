@@ -10,6 +10,9 @@ from __future__ import annotations
 
 _MIN_LINES = 12  # a page of fewer lines with text is not judged
 _CHANNEL = 2  # spaces a channel is wide, at least
+#: Printed lines are narrower than this; text with longer lines is a paragraph a line (no
+#: layout to unfold), and judging it would cost a pass per column on every extract.
+_MAX_WIDTH = 250
 
 
 def unfold_columns(text: str) -> str:
@@ -39,21 +42,17 @@ def _gutter(lines: list[str]) -> int | None:
     if len(filled) < _MIN_LINES:
         return None
     width = max(len(line) for line in filled)
-    best: tuple[float, int] | None = None
-    for at in range(20, width - 20):
-        clear = both = 0
-        for line in filled:
-            cut = line[at - _CHANNEL : at]
-            if len(line) <= at - _CHANNEL or not cut.strip():
-                clear += 1
-                both += bool(line[:at].strip()) and bool(line[at:].strip())
-        if clear >= len(filled) * 0.9 and both >= len(filled) * 0.3:
-            score = (both, -at)
-            if best is None or score > (best[0], -best[1]):
-                best = (both, at)
-    if best is None:
+    if width > _MAX_WIDTH:
         return None
-    at = best[1]
+    candidates = []  # (lines with text on both sides, -column): most such lines, leftmost
+    for at in range(20, width - 20):
+        clear = [line for line in filled if not line[at - _CHANNEL : at].strip()]
+        both = sum(bool(line[:at].strip()) and bool(line[at:].strip()) for line in clear)
+        if len(clear) >= len(filled) * 0.9 and both >= len(filled) * 0.3:
+            candidates.append((both, -at))
+    if not candidates:
+        return None
+    at = -max(candidates)[1]
     # Start the right column where its text starts: the first column any right half uses.
     starts = [len(line) - len(line[at:].lstrip()) for line in filled if line[at:].strip()]
     return min(starts) if starts else None
