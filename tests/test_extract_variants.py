@@ -646,3 +646,12 @@ def test_a_forwarded_email_quotes_the_report(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert [f.reference for f in extract_file(mail).findings] == ["R1", "R2"]
+
+
+def test_praise_after_the_items_ends_the_list() -> None:
+    assert texts(
+        "Areas for improvement\n"
+        "The service should ensure it allocates enough resources to its inspection programme.\n"
+        "Promising practice: Working with the local authority to find unsafe housing\n"
+        "The service shares data on houses in multiple occupation. This should help both.\n"
+    ) == ["The service should ensure it allocates enough resources to its inspection programme."]

@@ -27,6 +27,7 @@ from actions.intake.extract.paragraphs import (
     ends_part,
     introduces_list,
     is_aside,
+    is_praise,
     item_like,
     points_elsewhere,
     short_title,
@@ -84,6 +85,10 @@ class ItemAssembler(SectionTracker):
     def _describes_list(self, line: Line, section: Section, last: Item | None) -> bool:
         """An aside, "there are none", a deadline group or a lead-in: noted, not an item."""
         if line.marker is None and is_aside(line.text):
+            return True
+        if line.marker is None and is_praise(line.text):
+            if section.items:  # praise after the items: the list is over
+                self._end_list()
             return True
         if line.marker is None and not section.items and points_elsewhere(line.text):
             self._end_list()  # the list that follows names where the findings are

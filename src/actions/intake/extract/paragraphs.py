@@ -14,10 +14,12 @@ TERMINAL = (".", "!", "?")
 # An introduction to the list or table that follows, not an item of it.
 _PREAMBLE = re.compile(
     r"\b(?:table|list|recommendations|areas\s+for\s+improvement|concerns|actions)\s+below\b"
-    r"|\bas\s+follows\s*:?$"
-    # A box of praise set inline: "Good practice: the division's rural watch scheme …"
-    r"|^(?:good|notable|innovative|promising|positive|outstanding)\s+practice\b\s*[:–-]",
+    r"|\bas\s+follows\s*:?$",
     re.I,
+)
+# A box of praise set inline: "Good practice: the division's rural watch scheme …"
+_PRAISE = re.compile(
+    r"^(?:good|notable|innovative|promising|positive|outstanding)\s+practice\b\s*[:–-]", re.I
 )
 # The inspectorate or the document speaking of itself before a list: "We told the trust that …",
 # "The table shows each area for improvement …", "This plan sets out …".
@@ -102,6 +104,10 @@ _POINTS_ELSEWHERE = re.compile(
 
 def points_elsewhere(text: str) -> bool:
     return bool(_POINTS_ELSEWHERE.search(text))
+
+
+def is_praise(text: str) -> bool:
+    return bool(_PRAISE.match(text))
 
 
 def introduces_list(text: str) -> bool:
