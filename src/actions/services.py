@@ -99,9 +99,7 @@ def deliver_outbox(message_ids: list[int] | None = None) -> DeliveryResult:
     from actions.messaging.delivery import deliver  # lazy: start-up speed
 
     report = deliver(only_ids=message_ids)
-    return DeliveryResult(
-        sent=report.sent, failed=report.failed, gave_up=report.gave_up, rows=report.rows
-    )
+    return DeliveryResult(**report.summary(), rows=report.rows)
 
 
 def progress_report(

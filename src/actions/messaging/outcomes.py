@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from actions.domain.policy import DeliveryPolicy
 from actions.messaging import outbox
+from actions.results import DeliverySummary
 
 
 @dataclass
@@ -24,7 +25,7 @@ class DeliveryReport:
     fenced: int = 0
     rows: list[dict[str, Any]] = field(default_factory=list)
 
-    def summary(self) -> dict[str, int]:
+    def summary(self) -> DeliverySummary:
         return {"sent": self.sent, "failed": self.failed, "gave_up": self.gave_up}
 
 
